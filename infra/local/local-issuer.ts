@@ -1,0 +1,104 @@
+/**
+ * The local stand-in for the Cognito user pool: an RSA key pair that signs tokens shaped like
+ * Cognito ID tokens (`npm run token`), and the issuer, audience and public key that
+ * offline-authorizer.ts checks them against. The key is made on first use and kept in .local/.
+ */
+import { createPrivateKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Jwk } from 'aws-jwt-verify/jwk';
+import type { Role } from '../../shared/auth/caller';
+
+export const localIssuer = 'https://issuer.shelf.localhost';
+export const localAudience = 'shelf-local-web';
+
+const keyFile = join(__dirname, '..', '..', '.local', 'issuer', 'signing-key.json');
+
+export interface SigningKey {
+  kid: string;
+  privateKeyPem: string;
+  publicJwk: Jwk & { kid: string };
+}
+
+function readKey(): SigningKey | undefined {
+  try {
+    return JSON.parse(readFileSync(keyFile, 'utf8')) as SigningKey;
+  } catch {
+    return undefined;
+  }
+}
+
+export function signingKey(): SigningKey {
+  const existing = readKey();
+  if (existing) return existing;
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = randomUUID();
+  const key: SigningKey = {
+    kid,
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicJwk: { ...(publicKey.export({ format: 'jwk' }) as Jwk), kid, alg: 'RS256', use: 'sig' },
+  };
+  mkdirSync(dirname(keyFile), { recursive: true });
+  try {
+    // 'wx': if two processes race to create the key, the first one wins and both use it.
+    writeFileSync(keyFile, JSON.stringify(key), { flag: 'wx', mode: 0o600 });
+    return key;
+  } catch {
+    return readKey()!;
+  }
+}
+
+export function localJwks() {
+  return { keys: [signingKey().publicJwk] };
+}
+
+export interface TokenOptions {
+  sub: string;
+  role: Role;
+  email?: string;
+  /** Seconds from now; negative gives an expired token (for tests). */
+  expiresIn?: number;
+  issuer?: string;
+  audience?: string;
+  /** Sign with this key instead of the local issuer's (for tests of forged tokens). */
+  privateKeyPem?: string;
+}
+
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A JWT with the claims a Cognito ID token carries (sub, cognito:groups, iss, aud, exp, ...). */
+export function signToken({
+  sub,
+  role,
+  email,
+  expiresIn = 3600,
+  issuer = localIssuer,
+  audience = localAudience,
+  privateKeyPem,
+}: TokenOptions): string {
+  const key = signingKey();
+  const now = Math.floor(Date.now() / 1000);
+  const header = { alg: 'RS256', typ: 'JWT', kid: key.kid };
+  const claims = {
+    sub,
+    'cognito:groups': [role],
+    'cognito:username': sub,
+    email: email ?? `${sub}@example.com`,
+    email_verified: true,
+    token_use: 'id',
+    iss: issuer,
+    aud: audience,
+    auth_time: now,
+    iat: Math.min(now, now + expiresIn - 60),
+    exp: now + expiresIn,
+  };
+  const signingInput = `${base64url(header)}.${base64url(claims)}`;
+  const signature = sign('RSA-SHA256', Buffer.from(signingInput), createPrivateKey(privateKeyPem ?? key.privateKeyPem));
+  return `${signingInput}.${signature.toString('base64url')}`;
+}
+
+/** A key pair the local issuer does not know, for forging tokens in tests. */
+export function foreignPrivateKeyPem(): string {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}

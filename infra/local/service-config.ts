@@ -1,0 +1,51 @@
+/**
+ * Reads serverless.yml (and every file it includes) through the Serverless Framework itself, so
+ * the local stack sees exactly what a deploy would: variables, params and includes resolved.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+export const repoRoot = join(__dirname, '..', '..');
+
+export interface HttpApiEvent {
+  httpApi: { method: string; path: string; authorizer?: { name: string } };
+}
+
+export interface FunctionConfig {
+  handler: string;
+  events?: (HttpApiEvent | Record<string, unknown>)[];
+  environment?: Record<string, unknown>;
+  timeout?: number;
+}
+
+export interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  DependsOn?: string | string[];
+}
+
+export interface ServiceConfig {
+  service: string;
+  provider: { region: string; stage: string; environment?: Record<string, unknown>; [key: string]: unknown };
+  functions: Record<string, FunctionConfig>;
+  resources: { Resources: Record<string, CfnResource>; Outputs?: Record<string, unknown> };
+}
+
+/** Environment for running the framework with no telemetry and no update notices. */
+export const frameworkEnv = { SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
+
+export const serverlessBin = join(repoRoot, 'node_modules', 'serverless', 'bin', 'serverless.js');
+
+export async function loadServiceConfig(stage: string, env: NodeJS.ProcessEnv = process.env): Promise<ServiceConfig> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [serverlessBin, 'print', '--stage', stage, '--format', 'json'],
+    {
+      cwd: repoRoot,
+      env: { ...env, ...frameworkEnv },
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  return JSON.parse(stdout) as ServiceConfig;
+}

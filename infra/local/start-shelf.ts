@@ -1,0 +1,175 @@
+/**
+ * The whole shop on one machine: emulators for DynamoDB, S3 and SQS, a real PostgreSQL, the
+ * resources declared in serverless.yml created on them, migrations and demo data, and
+ * serverless-offline serving the HTTP API. Used by `npm start` (start.ts) and by the
+ * integration tests (tests/integration/global-setup.ts), on different ports.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { migrate } from '../../shared/adapters/postgres/migrator';
+import { localCredentials, startDynamoDbLocal, startPostgres, startS3, startSqs } from './emulators';
+import { createLocalResources, type LocalResource } from './local-resources';
+import { projectCatalog, seedDemoCatalog } from './seed';
+import { frameworkEnv, loadServiceConfig, repoRoot, serverlessBin } from './service-config';
+import { assertPortFree, Supervisor, waitForPort } from './supervisor';
+
+export interface ShelfPorts {
+  api: number;
+  lambda: number;
+  websocket: number;
+  dynamodb: number;
+  s3: number;
+  sqs: number;
+  postgres: number;
+}
+
+export interface ShelfOptions {
+  ports: ShelfPorts;
+  /** Where the embedded PostgreSQL keeps its data and the emulators their files. */
+  dataDir: string;
+  stage?: string;
+  /** Called with one line per step. */
+  log?: (line: string) => void;
+  /** Lets the caller stop what has started so far, e.g. on Ctrl-C during start-up. */
+  supervisor?: Supervisor;
+  /** Receives serverless-offline's output: the functions' logs. */
+  onFunctionOutput?: (chunk: Buffer) => void;
+}
+
+export interface RunningShelf {
+  apiUrl: string;
+  databaseUrl: string;
+  endpoints: { dynamodb: string; s3: string; sqs: string };
+  resources: Map<string, LocalResource>;
+  region: string;
+  stop(): Promise<void>;
+  /** Rejects when a part of the stack dies after start. */
+  crashed: Promise<never>;
+}
+
+export const defaultPorts: ShelfPorts = {
+  api: 3000,
+  lambda: 3002,
+  websocket: 3001,
+  dynamodb: 8000,
+  s3: 4569,
+  sqs: 9324,
+  postgres: 54329,
+};
+
+export async function startShelf({
+  ports,
+  dataDir,
+  stage = 'local',
+  log = () => undefined,
+  supervisor = new Supervisor(),
+  onFunctionOutput,
+}: ShelfOptions): Promise<RunningShelf> {
+  let fail!: (error: Error) => void;
+  const crashed = new Promise<never>((_, reject) => (fail = reject));
+  crashed.catch(() => undefined);
+  const started = Date.now();
+  const step = (line: string) => log(`${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${line}`);
+
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    // The slow, independent parts start together.
+    const [config, dynamodb, s3, sqs, databaseUrl] = await Promise.all([
+      loadServiceConfig(stage).then((c) => (step('read serverless.yml'), c)),
+      startDynamoDbLocal(supervisor, ports.dynamodb, join(dataDir, 'dynamodb'), fail).then(
+        (u) => (step(`DynamoDB Local on ${u}`), u),
+      ),
+      startS3(supervisor, ports.s3, join(dataDir, 's3')).then((s) => (step(`S3 (s3rver) on ${s.endpoint}`), s)),
+      startSqs(supervisor, ports.sqs).then((u) => (step(`SQS (local-aws-sqs) on ${u}`), u)),
+      startPostgres(supervisor, ports.postgres, join(dataDir, 'postgres'), 'shelf').then(
+        (u) => (step('PostgreSQL ready'), u),
+      ),
+    ]);
+    const region = config.provider.region;
+    const endpoints = { dynamodb, s3: s3.endpoint, sqs };
+
+    const pool = new Pool({ connectionString: databaseUrl, max: 2 });
+    let resources: Map<string, LocalResource>;
+    try {
+      const [applied, created] = await Promise.all([
+        migrate(pool),
+        createLocalResources(config, endpoints, localCredentials),
+      ]);
+      resources = created;
+      step(
+        `migrations: ${applied.length ? applied.join(', ') : 'up to date'}; resources: ${[...created.keys()].join(', ')}`,
+      );
+      const seeded = await seedDemoCatalog(pool);
+      const catalogTable = resources.get('CatalogTable')!.ref;
+      const projected = await projectCatalog(
+        pool,
+        { endpoint: dynamodb, region, credentials: localCredentials },
+        catalogTable,
+      );
+      step(`demo data: ${seeded} products added, ${projected} projected into the catalog read model`);
+    } finally {
+      await pool.end();
+    }
+
+    for (const [name, port] of [
+      ['API', ports.api],
+      ['Lambda endpoint', ports.lambda],
+      ['websockets', ports.websocket],
+    ] as const) {
+      await assertPortFree(`serverless-offline ${name}`, port);
+    }
+    const childEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...frameworkEnv,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      // The SDK's service-specific endpoints: handlers run unchanged against the emulators.
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqs,
+      DATABASE_URL: databaseUrl,
+    };
+    delete childEnv.AWS_PROFILE;
+    delete childEnv.AWS_SESSION_TOKEN;
+    const offlineArgs = [
+      serverlessBin,
+      'offline',
+      'start',
+      '--stage',
+      stage,
+      '--host',
+      '127.0.0.1',
+      '--httpPort',
+      String(ports.api),
+      '--lambdaPort',
+      String(ports.lambda),
+      '--websocketPort',
+      String(ports.websocket),
+    ];
+    supervisor.spawn(
+      'serverless-offline',
+      process.execPath,
+      offlineArgs,
+      { cwd: repoRoot, env: childEnv },
+      fail,
+      onFunctionOutput,
+    );
+    await waitForPort('serverless-offline', ports.api, { timeoutMs: 90_000, failed: crashed });
+    step('HTTP API (serverless-offline) ready');
+
+    return {
+      apiUrl: `http://127.0.0.1:${ports.api}`,
+      databaseUrl,
+      endpoints,
+      resources,
+      region,
+      stop: () => supervisor.stopAll(),
+      crashed,
+    };
+  } catch (error) {
+    await supervisor.stopAll();
+    throw error;
+  }
+}

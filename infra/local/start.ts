@@ -1,0 +1,63 @@
+/**
+ * npm start: runs the whole shop locally until Ctrl-C. Ports can be moved with SHELF_*_PORT
+ * variables (see README); DATABASE_URL points it at your own PostgreSQL instead of the embedded one.
+ */
+import { join } from 'node:path';
+import { repoRoot } from './service-config';
+import { defaultPorts, startShelf, type ShelfPorts } from './start-shelf';
+import { Supervisor } from './supervisor';
+
+function port(name: keyof ShelfPorts): number {
+  const variable = `SHELF_${name.toUpperCase()}_PORT`;
+  const value = process.env[variable];
+  if (value === undefined) return defaultPorts[name];
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) {
+    throw new Error(`${variable} must be a port number, not "${value}"`);
+  }
+  return parsed;
+}
+
+async function main() {
+  const ports = Object.fromEntries(
+    Object.keys(defaultPorts).map((k) => [k, port(k as keyof ShelfPorts)]),
+  ) as unknown as ShelfPorts;
+  const supervisor = new Supervisor();
+  let stopping = false;
+  const stop = async (reason: string, code: number) => {
+    if (stopping) {
+      console.log('Stopping at once.');
+      supervisor.killAll();
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`\n${reason}; stopping Shelf…`);
+    await supervisor.stopAll();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop('Ctrl-C', 0));
+  process.on('SIGTERM', () => void stop('SIGTERM', 0));
+
+  console.log('Starting Shelf locally…');
+  const shelf = await startShelf({
+    ports,
+    dataDir: join(repoRoot, '.local'),
+    supervisor,
+    log: (line) => console.log(line),
+    // The functions' logs (Powertools JSON) follow the start-up lines.
+    onFunctionOutput: (chunk) => process.stdout.write(chunk),
+  });
+  shelf.crashed.catch((error: Error) => {
+    console.error(`\n${error.message}`);
+    void stop('A part of the stack failed', 1);
+  });
+
+  console.log(
+    `\nShelf is running: API ${shelf.apiUrl}  (try ${shelf.apiUrl}/products; token: npm run token -- --role admin)`,
+  );
+}
+
+main().catch((error: Error) => {
+  console.error(`\nShelf could not start: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,130 @@
+/**
+ * Keeps track of everything the local stack starts so that all of it stops together: on Ctrl-C,
+ * on SIGTERM, or when one part fails. Readiness is always a TCP port accepting connections,
+ * never a log line.
+ */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { connect } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+
+export type Stop = () => Promise<void>;
+
+export class Supervisor {
+  private readonly stops: { name: string; stop: Stop }[] = [];
+  private readonly children: ChildProcess[] = [];
+  private stopping?: Promise<void>;
+
+  /** Registers a part to stop; parts stop in the reverse order of starting. */
+  add(name: string, stop: Stop): void {
+    this.stops.push({ name, stop });
+  }
+
+  /** Starts a child process; if it exits before `stopAll`, `onCrash` is told. */
+  spawn(
+    name: string,
+    command: string,
+    args: string[],
+    options: SpawnOptions,
+    onCrash: (error: Error) => void,
+    onOutput?: (chunk: Buffer) => void,
+  ): ChildProcess {
+    // Its own process group: Ctrl-C reaches only the local stack, which then stops every part in
+    // order instead of all of them dying at once.
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...options });
+    const output: string[] = [];
+    const keep = (chunk: Buffer) => {
+      onOutput?.(chunk);
+      output.push(chunk.toString());
+      if (output.length > 200) output.shift();
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.on('error', (error) => onCrash(new Error(`${name} could not start: ${error.message}`)));
+    child.on('exit', (code, signal) => {
+      if (!this.stopping) {
+        onCrash(
+          new Error(`${name} exited (${signal ?? `code ${code}`}). Its last output:\n${output.join('').slice(-4000)}`),
+        );
+      }
+    });
+    this.add(name, () => stopChild(child));
+    this.children.push(child);
+    return child;
+  }
+
+  /** The impatient way out (a second Ctrl-C): SIGKILL every child process now. */
+  killAll(): void {
+    for (const child of this.children) if (child.exitCode === null) child.kill('SIGKILL');
+  }
+
+  stopAll(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const { name, stop } of this.stops.reverse()) {
+        const timeout = delay(10_000, undefined, { ref: false }).then(() =>
+          console.error(`${name} did not stop within 10 s; moving on`),
+        );
+        await Promise.race([
+          stop().catch((error: unknown) => console.error(`Stopping ${name} failed:`, error)),
+          timeout,
+        ]);
+      }
+    })();
+    return this.stopping;
+  }
+}
+
+/** SIGTERM, then SIGKILL if the child is still there after five seconds. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function canConnect(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Polls until the port accepts a connection; fails after `timeoutMs` or when `failed` rejects. */
+export async function waitForPort(
+  name: string,
+  port: number,
+  {
+    host = '127.0.0.1',
+    timeoutMs = 60_000,
+    failed,
+  }: { host?: string; timeoutMs?: number; failed?: Promise<never> } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const poll = (async () => {
+    while (Date.now() < deadline) {
+      if (await canConnect(port, host)) return;
+      await delay(100);
+    }
+    throw new Error(`${name} did not open ${host}:${port} within ${timeoutMs / 1000} s`);
+  })();
+  await (failed ? Promise.race([poll, failed]) : poll);
+}
+
+/** Fails fast with a clear message when another program already holds a port we need. */
+export async function assertPortFree(name: string, port: number, host = '127.0.0.1'): Promise<void> {
+  if (await canConnect(port, host)) {
+    throw new Error(
+      `Port ${port} (${name}) is already in use. Stop what holds it, or choose another port (see README).`,
+    );
+  }
+}

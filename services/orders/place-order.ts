@@ -1,0 +1,35 @@
+// POST /orders (shopper): reserve stock and create an order for the caller, in one transaction.
+// With an Idempotency-Key header a retried request returns the first order instead of a second.
+import { DynamoDbCatalogReadModel } from '../../shared/adapters/dynamodb/catalog-read-model';
+import { documentClient } from '../../shared/adapters/dynamodb/client';
+import { retrySafe } from '../../shared/adapters/dynamodb/idempotency';
+import { PostgresOrderStore } from '../../shared/adapters/postgres/order-store';
+import { createPool } from '../../shared/adapters/postgres/pool';
+import { config } from '../../shared/config';
+import { httpRoute, validate } from '../../shared/http/http-route';
+import { created } from '../../shared/http/responses';
+import { metrics, MetricUnit } from '../../shared/observability';
+import type { OrderLineInput } from '../../shared/orders/order';
+import { placeOrderBodySchema } from '../../shared/orders/order';
+import { idempotencyKeySchema } from '../../shared/orders/order-requests';
+import { placeOrder } from '../../shared/orders/order-service';
+
+const deps = {
+  orders: new PostgresOrderStore(createPool()),
+  catalog: new DynamoDbCatalogReadModel(documentClient, config('catalogTable')),
+};
+
+const place = (request: { customerId: string; lines: OrderLineInput[] }) =>
+  placeOrder(deps, request.customerId, request.lines);
+const placeOnce = retrySafe(config('idempotencyTable'), place);
+
+export const handler = httpRoute(
+  { roles: ['shopper'], body: placeOrderBodySchema },
+  async ({ body, caller, headers, context }) => {
+    const key = validate(idempotencyKeySchema, headers['idempotency-key'], 'Idempotency-Key');
+    const request = { customerId: caller.id, lines: body.lines };
+    const order = key ? await placeOnce({ scope: caller.id, key, payload: request }, context) : await place(request);
+    metrics.addMetric('OrderPlaced', MetricUnit.Count, 1);
+    return created(order);
+  },
+);

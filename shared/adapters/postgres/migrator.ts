@@ -1,0 +1,63 @@
+/**
+ * Applies the plain SQL files in ./migrations in name order, each once, each in its own
+ * transaction. The local stack runs it on start; the deploy-time custom resource runs the same
+ * code. An advisory lock keeps two migrators from racing, and a checksum catches an applied
+ * migration that was edited afterwards.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Pool } from 'pg';
+
+export interface Migration {
+  name: string;
+  sql: string;
+}
+
+export const migrationsDir = join(__dirname, 'migrations');
+
+export function readMigrations(dir: string = migrationsDir): Migration[] {
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.sql'))
+    .sort()
+    .map((name) => ({ name, sql: readFileSync(join(dir, name), 'utf8') }));
+}
+
+const checksum = (sql: string) => createHash('sha256').update(sql).digest('hex');
+
+/** Returns the names of the migrations it applied (empty when the schema was up to date). */
+export async function migrate(pool: Pool, migrations: Migration[] = readMigrations()): Promise<string[]> {
+  const client = await pool.connect();
+  try {
+    await client.query(`SELECT pg_advisory_lock(hashtext('shelf-migrations'))`);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ name: string; checksum: string }>(
+      'SELECT name, checksum FROM schema_migrations',
+    );
+    const applied = new Map(rows.map((row) => [row.name, row.checksum]));
+    const done: string[] = [];
+    for (const migration of migrations) {
+      const sum = checksum(migration.sql);
+      const previous = applied.get(migration.name);
+      if (previous !== undefined) {
+        if (previous !== sum) throw new Error(`Migration ${migration.name} was changed after it was applied`);
+        continue;
+      }
+      await client.query('BEGIN');
+      try {
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)', [migration.name, sum]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw new Error(`Migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
+      }
+      done.push(migration.name);
+    }
+    return done;
+  } finally {
+    await client.query(`SELECT pg_advisory_unlock(hashtext('shelf-migrations'))`).catch(() => undefined);
+    client.release();
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Who is calling, as the JWT authorizer saw them. API Gateway hands claims to Lambda as strings
+ * (`cognito:groups` arrives as "[admin shopper]"), serverless-offline as decoded JSON (an array):
+ * this is the one place that reads either.
+ */
+export const roles = ['admin', 'shopper'] as const;
+export type Role = (typeof roles)[number];
+
+export interface Caller {
+  id: string;
+  roles: Role[];
+}
+
+type Claims = Record<string, unknown>;
+
+function groupsOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value === 'string') {
+    return value
+      .replace(/^\[|\]$/g, '')
+      .split(/[\s,]+/)
+      .filter(Boolean);
+  }
+  return [];
+}
+
+export function callerFromClaims(claims: Claims | undefined): Caller | undefined {
+  const sub = claims?.sub;
+  if (typeof sub !== 'string' || sub === '') return undefined;
+  const groups = groupsOf(claims?.['cognito:groups']);
+  return { id: sub, roles: roles.filter((role) => groups.includes(role)) };
+}

@@ -1,0 +1,26 @@
+/**
+ * The one place that reads the environment. Each adapter asks for what it needs when its module
+ * loads, so a function with a missing variable fails at cold start with a clear message instead
+ * of on the first request that happens to need it.
+ */
+const variables = {
+  stage: 'STAGE',
+  catalogTable: 'CATALOG_TABLE',
+  idempotencyTable: 'IDEMPOTENCY_TABLE',
+  databaseUrl: 'DATABASE_URL',
+} as const;
+
+export type ConfigKey = keyof typeof variables;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function config(key: ConfigKey): string {
+  const name = variables[key];
+  const value = process.env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new ConfigError(`Environment variable ${name} is not set (config key "${key}")`);
+  }
+  return value;
+}

@@ -1,0 +1,62 @@
+/**
+ * Domain errors. The domain throws these; shared/http/error-response.ts is the one place that
+ * turns them into HTTP status codes. Nothing here knows about Lambda or HTTP.
+ */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  readonly details?: unknown;
+
+  constructor(message: string, details?: unknown) {
+    super(message);
+    this.details = details;
+  }
+}
+
+/** Input that is well-formed JSON but breaks a rule (types, ranges, formats, unknown SKUs). */
+export class InvalidInputError extends DomainError {
+  readonly code = 'VALIDATION_FAILED';
+  declare readonly details: FieldProblem[];
+
+  constructor(message: string, problems: FieldProblem[]) {
+    super(message, problems);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'NOT_FOUND';
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN';
+}
+
+export interface Shortage {
+  sku: string;
+  requested: number;
+  available: number;
+}
+
+/** Not enough stock for one or more lines of an order; names every short SKU. */
+export class OutOfStockError extends DomainError {
+  readonly code = 'OUT_OF_STOCK';
+  declare readonly details: { shortages: Shortage[] };
+
+  constructor(shortages: Shortage[]) {
+    super(`Not enough stock for ${shortages.map((s) => s.sku).join(', ')}`, { shortages });
+  }
+}
+
+/** The request conflicts with the current state (e.g. a retry still in progress). */
+export class ConflictError extends DomainError {
+  readonly code = 'CONFLICT';
+}
+
+/** An Idempotency-Key sent again with a different request body. */
+export class IdempotencyKeyReusedError extends DomainError {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+}

@@ -1,0 +1,157 @@
+/**
+ * httpRoute: the wrapper every API Gateway (HTTP API, payload 2.0) handler uses, written once.
+ * It validates the event with the Powertools parser schema, checks the caller's role, parses and
+ * validates the JSON body, path and query with zod, runs the route, and maps the result or the
+ * error to a response. Handlers stay a few lines long: validate, call one domain function, map.
+ */
+import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { callerFromClaims, type Caller, type Role } from '../auth/caller';
+import { logger, metrics, MetricUnit, traceInvocation, tracer } from '../observability';
+import { errorBody, errorResponse } from './error-response';
+import { HttpError } from './http-error';
+import type { HttpResponse } from './responses';
+
+/** Request bodies above this are refused before parsing (the API has no large uploads; S3 does). */
+export const maxBodyBytes = 64 * 1024;
+
+// The Powertools schema, loosened only where serverless-offline differs from API Gateway: it
+// sends null for an absent body or query string, may omit the user agent, and always adds an
+// authorizer object (claims are read and checked by callerFromClaims instead).
+const requestContextSchema = APIGatewayProxyEventV2Schema.shape.requestContext;
+const httpApiEventSchema = APIGatewayProxyEventV2Schema.extend({
+  body: z.string().nullish(),
+  queryStringParameters: z.record(z.string(), z.string()).nullish(),
+  requestContext: requestContextSchema.extend({
+    authorizer: z
+      .looseObject({ jwt: z.looseObject({ claims: z.record(z.string(), z.unknown()).nullish() }).nullish() })
+      .nullish(),
+    http: requestContextSchema.shape.http.extend({ userAgent: z.string().optional() }),
+  }),
+});
+type HttpApiEvent = z.infer<typeof httpApiEventSchema>;
+
+type Schema = z.ZodType | undefined;
+type Output<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteSpec<
+  B extends Schema,
+  P extends Schema,
+  Q extends Schema,
+  R extends readonly Role[] | undefined,
+> {
+  /** Roles allowed to call the route; omit for a public route. */
+  roles?: R;
+  body?: B;
+  path?: P;
+  query?: Q;
+}
+
+export interface RouteRequest<B extends Schema, P extends Schema, Q extends Schema, R> {
+  body: Output<B>;
+  path: Output<P>;
+  query: Output<Q>;
+  caller: R extends readonly Role[] ? Caller : undefined;
+  headers: Record<string, string | undefined>;
+  context: Context;
+}
+
+export function validate<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const details = result.error.issues.map((issue) => ({
+    field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
+    message: issue.message,
+  }));
+  const fields = [...new Set(details.map((d) => d.field || prefix))].join(', ');
+  throw new HttpError(400, 'VALIDATION_FAILED', `Invalid ${fields}`, details);
+}
+
+function readJsonBody(event: HttpApiEvent): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') {
+    throw new HttpError(400, 'BODY_REQUIRED', 'The request needs a JSON body');
+  }
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(raw) > maxBodyBytes) {
+    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `The body must be at most ${maxBodyBytes} bytes`);
+  }
+  const contentType = event.headers['content-type'] ?? '';
+  if (!/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
+  }
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new HttpError(400, 'MALFORMED_JSON', 'The body is not valid JSON');
+  }
+}
+
+function authorize(event: HttpApiEvent, roles: readonly Role[]): Caller {
+  // API Gateway's JWT authorizer has already checked the token; this is defence in depth and
+  // the place where roles (Cognito groups) are enforced.
+  const caller = callerFromClaims(event.requestContext.authorizer?.jwt?.claims ?? undefined);
+  if (!caller) throw new HttpError(401, 'UNAUTHORIZED', 'Sign in to use this route');
+  if (!roles.some((role) => caller.roles.includes(role))) {
+    throw new HttpError(403, 'FORBIDDEN', `This route is for: ${roles.join(', ')}`);
+  }
+  return caller;
+}
+
+function toResult({ statusCode, body, headers }: HttpResponse): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
+    body: body === undefined ? '' : JSON.stringify(body),
+  };
+}
+
+export function httpRoute<
+  B extends Schema = undefined,
+  P extends Schema = undefined,
+  Q extends Schema = undefined,
+  const R extends readonly Role[] | undefined = undefined,
+>(spec: RouteSpec<B, P, Q, R>, route: (request: RouteRequest<B, P, Q, R>) => Promise<HttpResponse>) {
+  return async (rawEvent: unknown, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+    logger.addContext(context);
+    metrics.captureColdStartMetric();
+    const parsed = httpApiEventSchema.safeParse(rawEvent);
+    if (!parsed.success) {
+      // Only a misconfigured trigger sends something else; the caller is not at fault.
+      logger.error('Event is not an HTTP API payload 2.0 event', { issues: parsed.error.issues });
+      metrics.addMetric('ServerError', MetricUnit.Count, 1);
+      metrics.publishStoredMetrics();
+      return toResult({ statusCode: 500, body: errorBody('INTERNAL', 'Unexpected event', null) });
+    }
+    const event = parsed.data;
+    logger.appendKeys({ route: event.routeKey, requestId: event.requestContext.requestId });
+    const response = await traceInvocation(() => respond(event, context));
+    const outcome = response.statusCode >= 500 ? 'ServerError' : response.statusCode >= 400 ? 'ClientError' : 'Success';
+    metrics.addDimension('route', event.routeKey);
+    metrics.addMetric(outcome, MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
+    logger.resetKeys();
+    return toResult(response);
+  };
+
+  async function respond(event: HttpApiEvent, context: Context): Promise<HttpResponse> {
+    tracer.putAnnotation('route', event.routeKey);
+    try {
+      const caller = spec.roles ? authorize(event, spec.roles) : undefined;
+      const request = {
+        body: spec.body ? validate(spec.body, readJsonBody(event), 'body') : undefined,
+        path: spec.path ? validate(spec.path, event.pathParameters ?? {}, '') : undefined,
+        query: spec.query ? validate(spec.query, event.queryStringParameters ?? {}, '') : undefined,
+        caller,
+        headers: event.headers,
+        context,
+      } as RouteRequest<B, P, Q, R>;
+      return await route(request);
+    } catch (error) {
+      const response = errorResponse(error, event.requestContext.requestId);
+      if (response.statusCode < 500)
+        logger.info('Request refused', { status: response.statusCode, error: response.body });
+      return response;
+    }
+  }
+}

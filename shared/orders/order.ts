@@ -1,0 +1,43 @@
+/** What an order is, and the rules an order request follows. */
+import { z } from 'zod';
+import { skuSchema } from '../catalog/product';
+
+export const orderLineInputSchema = z.strictObject({
+  sku: skuSchema,
+  quantity: z.number().int().min(1).max(1000),
+});
+
+export const placeOrderBodySchema = z.strictObject({
+  lines: z
+    .array(orderLineInputSchema)
+    .min(1)
+    .max(50)
+    .refine((lines) => new Set(lines.map((l) => l.sku)).size === lines.length, 'must not repeat a SKU'),
+});
+
+export type OrderLineInput = z.infer<typeof orderLineInputSchema>;
+
+export type OrderStatus = 'PLACED';
+
+export interface OrderLine {
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPriceCents: number;
+  lineTotalCents: number;
+}
+
+export interface Order {
+  orderId: string;
+  customerId: string;
+  status: OrderStatus;
+  totalCents: number;
+  currency: string;
+  lines: OrderLine[];
+  createdAt: string;
+}
+
+export interface OrderPage {
+  items: Order[];
+  nextCursor: string | null;
+}
