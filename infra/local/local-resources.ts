@@ -73,7 +73,10 @@ export class Intrinsics {
     if (entries.length === 1) {
       if (key === 'Ref') return this.ref(argument as string);
       if (key === 'Fn::GetAtt') {
-        const [name, attribute] = (Array.isArray(argument) ? argument : String(argument).split('.')) as [string, string];
+        const [name, attribute] = (Array.isArray(argument) ? argument : String(argument).split('.')) as [
+          string,
+          string,
+        ];
         return this.getAtt(name, attribute);
       }
       if (key === 'Fn::Sub') {

@@ -1,6 +1,7 @@
 /**
  * npm start: runs the whole shop locally until Ctrl-C. Ports can be moved with SHELF_*_PORT
- * variables (see README); DATABASE_URL points it at your own PostgreSQL instead of the embedded one.
+ * variables and the data directory (default .local/) with SHELF_DATA_DIR (see README);
+ * DATABASE_URL points it at your own PostgreSQL instead of the embedded one.
  */
 import { join } from 'node:path';
 import { repoRoot } from './service-config';
@@ -41,7 +42,7 @@ async function main() {
   console.log('Starting Shelf locally…');
   const shelf = await startShelf({
     ports,
-    dataDir: join(repoRoot, '.local'),
+    dataDir: process.env.SHELF_DATA_DIR ?? join(repoRoot, '.local'),
     supervisor,
     log: (line) => console.log(line),
     // The functions' logs (Powertools JSON) follow the start-up lines.

@@ -60,13 +60,13 @@ export class Supervisor {
   stopAll(): Promise<void> {
     this.stopping ??= (async () => {
       for (const { name, stop } of this.stops.reverse()) {
-        const timeout = delay(10_000, undefined, { ref: false }).then(() =>
-          console.error(`${name} did not stop within 10 s; moving on`),
+        const patience = new AbortController();
+        const timeout = delay(10_000, undefined, { signal: patience.signal }).then(
+          () => console.error(`${name} did not stop within 10 s; moving on`),
+          () => undefined,
         );
-        await Promise.race([
-          stop().catch((error: unknown) => console.error(`Stopping ${name} failed:`, error)),
-          timeout,
-        ]);
+        await Promise.race([stop().catch((error: unknown) => console.error(`Stopping ${name} failed:`, error)), timeout]);
+        patience.abort();
       }
     })();
     return this.stopping;

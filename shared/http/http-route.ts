@@ -16,9 +16,10 @@ import type { HttpResponse } from './responses';
 /** Request bodies above this are refused before parsing (the API has no large uploads; S3 does). */
 export const maxBodyBytes = 64 * 1024;
 
-// The Powertools schema, loosened only where serverless-offline differs from API Gateway: it
+// The Powertools schema, loosened only where serverless-offline differs from API Gateway (it
 // sends null for an absent body or query string, may omit the user agent, and always adds an
-// authorizer object (claims are read and checked by callerFromClaims instead).
+// authorizer object: claims are read and checked by callerFromClaims instead) and where AWS's
+// own sample event has a placeholder (sourceIp "IP"); Shelf reads neither.
 const requestContextSchema = APIGatewayProxyEventV2Schema.shape.requestContext;
 const httpApiEventSchema = APIGatewayProxyEventV2Schema.extend({
   body: z.string().nullish(),
@@ -27,7 +28,7 @@ const httpApiEventSchema = APIGatewayProxyEventV2Schema.extend({
     authorizer: z
       .looseObject({ jwt: z.looseObject({ claims: z.record(z.string(), z.unknown()).nullish() }).nullish() })
       .nullish(),
-    http: requestContextSchema.shape.http.extend({ userAgent: z.string().optional() }),
+    http: requestContextSchema.shape.http.extend({ sourceIp: z.string(), userAgent: z.string().optional() }),
   }),
 });
 type HttpApiEvent = z.infer<typeof httpApiEventSchema>;

@@ -1,0 +1,47 @@
+/**
+ * Starts the whole local stack once for the integration tests, on ports of its own (so an
+ * `npm start` on the default ports can keep running) and with a fresh PostgreSQL data directory.
+ * The tests find it through SHELF_TEST_* variables.
+ */
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../infra/local/service-config';
+import { startShelf, type RunningShelf } from '../../infra/local/start-shelf';
+
+export const testPorts = {
+  api: 3100,
+  lambda: 3102,
+  websocket: 3101,
+  dynamodb: 8100,
+  s3: 4669,
+  sqs: 9424,
+  postgres: 54339,
+};
+
+declare global {
+  var shelfUnderTest: RunningShelf | undefined;
+  var shelfStackLog: WriteStream | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const outputDir = join(repoRoot, 'test-output');
+  mkdirSync(outputDir, { recursive: true });
+  const log = createWriteStream(join(outputDir, 'local-stack.log'));
+  const dataDir = join(outputDir, `stack-${Date.now()}`);
+  // A DATABASE_URL from the environment would point the tests at someone's real database.
+  delete process.env.DATABASE_URL;
+  const shelf = await startShelf({
+    ports: testPorts,
+    dataDir,
+    log: (line) => log.write(`${line}\n`),
+    onFunctionOutput: (chunk) => log.write(chunk),
+  });
+  globalThis.shelfUnderTest = shelf;
+  globalThis.shelfStackLog = log;
+  process.env.SHELF_TEST_DATA_DIR = dataDir;
+  process.env.SHELF_TEST_API_URL = shelf.apiUrl;
+  process.env.SHELF_TEST_DATABASE_URL = shelf.databaseUrl;
+  process.env.SHELF_TEST_DYNAMODB_URL = shelf.endpoints.dynamodb;
+  process.env.SHELF_TEST_CATALOG_TABLE = shelf.resources.get('CatalogTable')!.ref;
+  process.env.SHELF_TEST_REGION = shelf.region;
+}

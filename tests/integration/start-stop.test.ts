@@ -1,0 +1,101 @@
+// `npm start` as a person uses it: it prints "Shelf is running", serves the API, and Ctrl-C
+// stops every part of it (no process left, every port free); a part that cannot start stops the
+// whole start with a clear message instead of hanging.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { repoRoot } from '../../infra/local/service-config';
+
+const ports = { api: 3200, lambda: 3202, websocket: 3201, dynamodb: 8200, s3: 4769, sqs: 9524, postgres: 54349 };
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await delay(200);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function start(dataDir: string) {
+  const env: NodeJS.ProcessEnv = { ...process.env, SHELF_DATA_DIR: dataDir };
+  delete env.DATABASE_URL;
+  for (const [name, port] of Object.entries(ports)) env[`SHELF_${name.toUpperCase()}_PORT`] = String(port);
+  // Its own process group, like a terminal's foreground job, so the test can send Ctrl-C to it.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], { cwd: repoRoot, env, detached: true });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+async function leftovers(dataDir: string, child: ChildProcess): Promise<string[]> {
+  const open: string[] = [];
+  for (const [name, port] of Object.entries(ports)) if (await portOpen(port)) open.push(`${name}:${port}`);
+  const processes = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(dataDir) || line.includes(`-port ${ports.dynamodb}`) || line.includes(`--httpPort ${ports.api}`))
+    .filter((line) => !line.includes(` ${child.pid} `));
+  return [...open, ...processes];
+}
+
+describe('npm start', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'shelf-start-'));
+    // The embedded PostgreSQL runs as the `postgres` user, who must be able to enter the folder.
+    chmodSync(dataDir, 0o755);
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('prints "Shelf is running" with the API URL, serves it, and leaves nothing behind on Ctrl-C', async () => {
+    const shelf = start(dataDir);
+    try {
+      const line = await until(
+        '"Shelf is running"',
+        () => {
+          if (shelf.child.exitCode !== null) throw new Error(`npm start exited early:\n${shelf.output()}`);
+          return shelf.output().split('\n').find((l) => l.includes('Shelf is running'));
+        },
+        90_000,
+      );
+      expect(line).toContain(`http://127.0.0.1:${ports.api}`);
+      const health = await fetch(`http://127.0.0.1:${ports.api}/health`);
+      expect(health.status).toBe(200);
+
+      process.kill(-shelf.child.pid!, 'SIGINT');
+      expect(await shelf.exited).toBe(0);
+      expect(await leftovers(dataDir, shelf.child)).toEqual([]);
+    } finally {
+      if (shelf.child.exitCode === null) process.kill(-shelf.child.pid!, 'SIGKILL');
+    }
+  });
+
+  it('stops with a clear error, and stops what it had started, when a port is taken', async () => {
+    const squatter = createServer().listen(ports.dynamodb, '127.0.0.1');
+    try {
+      const shelf = start(dataDir);
+      const code = await Promise.race([shelf.exited, delay(60_000, 'hung', { ref: false })]);
+
+      expect(code).toBe(1);
+      expect(shelf.output()).toContain(`Port ${ports.dynamodb} (DynamoDB Local) is already in use`);
+      squatter.close();
+      expect(await leftovers(dataDir, shelf.child)).toEqual([]);
+    } finally {
+      squatter.close();
+    }
+  });
+});

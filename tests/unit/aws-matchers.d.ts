@@ -1,0 +1,2 @@
+// Brings aws-sdk-client-mock-jest's matchers (toHaveReceivedCommandWith, ...) into the types.
+import 'aws-sdk-client-mock-jest';

@@ -1,0 +1,11 @@
+// What serverless.yml gives every function, so handler modules load as they do in Lambda.
+process.env.STAGE = 'test';
+process.env.CATALOG_TABLE = 'shelf-test-catalog';
+process.env.IDEMPOTENCY_TABLE = 'shelf-test-idempotency';
+process.env.DATABASE_URL = 'postgres://unit-tests-never-connect@127.0.0.1:1/none';
+process.env.AWS_REGION = 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID = 'unit';
+process.env.AWS_SECRET_ACCESS_KEY = 'unit';
+process.env.POWERTOOLS_DEV = 'true';
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
