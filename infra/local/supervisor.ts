@@ -65,7 +65,10 @@ export class Supervisor {
           () => console.error(`${name} did not stop within 10 s; moving on`),
           () => undefined,
         );
-        await Promise.race([stop().catch((error: unknown) => console.error(`Stopping ${name} failed:`, error)), timeout]);
+        await Promise.race([
+          stop().catch((error: unknown) => console.error(`Stopping ${name} failed:`, error)),
+          timeout,
+        ]);
         patience.abort();
       }
     })();

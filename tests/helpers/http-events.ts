@@ -23,7 +23,9 @@ export interface HttpEventOptions {
 }
 
 export function httpEvent(options: HttpEventOptions): APIGatewayProxyEventV2WithJWTAuthorizer {
-  const sample = structuredClone(options.caller ? jwtSample : publicSample) as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
+  const sample = structuredClone(
+    options.caller ? jwtSample : publicSample,
+  ) as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
   const routeKey = `${options.method} ${options.route}`;
   const path = options.route.replace(/\{(\w+)\}/g, (_, name: string) => options.pathParameters?.[name] ?? '');
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));

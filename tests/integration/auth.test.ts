@@ -28,17 +28,29 @@ describe('authorization on the local stack', () => {
     ['an expired token', () => signToken({ sub: 'late', role: 'shopper', expiresIn: -60 })],
     ['a token from another issuer', () => signToken({ sub: 'x', role: 'shopper', issuer: 'https://evil.example' })],
     ['a token for another audience', () => signToken({ sub: 'x', role: 'shopper', audience: 'someone-else' })],
-    ['a token signed with another key', () => signToken({ sub: 'x', role: 'admin', privateKeyPem: foreignPrivateKeyPem() })],
+    [
+      'a token signed with another key',
+      () => signToken({ sub: 'x', role: 'admin', privateKeyPem: foreignPrivateKeyPem() }),
+    ],
     [
       'an unsigned token (alg none)',
       () =>
         `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'x', 'cognito:groups': ['admin'], iss: localIssuer, aud: 'shelf-local-web', exp: Math.floor(Date.now() / 1000) + 600 })}.`,
     ],
-    ['a token whose payload was edited', () => {
-      const [header, , signature] = signToken({ sub: 'x', role: 'shopper' }).split('.');
-      const forged = base64url({ sub: 'x', 'cognito:groups': ['admin'], iss: localIssuer, aud: 'shelf-local-web', exp: Math.floor(Date.now() / 1000) + 600 });
-      return `${header}.${forged}.${signature}`;
-    }],
+    [
+      'a token whose payload was edited',
+      () => {
+        const [header, , signature] = signToken({ sub: 'x', role: 'shopper' }).split('.');
+        const forged = base64url({
+          sub: 'x',
+          'cognito:groups': ['admin'],
+          iss: localIssuer,
+          aud: 'shelf-local-web',
+          exp: Math.floor(Date.now() / 1000) + 600,
+        });
+        return `${header}.${forged}.${signature}`;
+      },
+    ],
     ['garbage', () => 'not-a-jwt'],
   ];
 
@@ -49,7 +61,7 @@ describe('authorization on the local stack', () => {
     expect(response.body).toEqual({ message: 'Unauthorized' });
   });
 
-  it('refuses claims injected through serverless-offline\'s override header', async () => {
+  it("refuses claims injected through serverless-offline's override header", async () => {
     const claims = { jwt: { claims: { sub: 'mallory', 'cognito:groups': ['admin'] } } };
 
     const response = await api('PUT', '/products/HACKED-1', {
@@ -61,7 +73,7 @@ describe('authorization on the local stack', () => {
     expect((await api('GET', '/products/HACKED-1')).status).toBe(404);
   });
 
-  it('answers 403 when a valid token lacks the route\'s role', async () => {
+  it("answers 403 when a valid token lacks the route's role", async () => {
     const response = await api('DELETE', '/products/TEA-SENCHA', { token: signToken({ sub: 'bob', role: 'shopper' }) });
 
     expect(response.status).toBe(403);

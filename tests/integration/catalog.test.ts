@@ -21,8 +21,13 @@ describe('catalog on the local stack', () => {
     const sku = uniqueSku();
     await createProduct(sku, { name: 'Matcha whisk', category: 'it-tools', priceCents: 1450, stock: 7 });
 
-    const { rows } = await db().query('SELECT name, category, price_cents, currency, stock FROM products WHERE sku = $1', [sku]);
-    expect(rows).toEqual([{ name: 'Matcha whisk', category: 'it-tools', price_cents: 1450, currency: 'EUR', stock: 7 }]);
+    const { rows } = await db().query(
+      'SELECT name, category, price_cents, currency, stock FROM products WHERE sku = $1',
+      [sku],
+    );
+    expect(rows).toEqual([
+      { name: 'Matcha whisk', category: 'it-tools', price_cents: 1450, currency: 'EUR', stock: 7 },
+    ]);
     const product = await api('GET', `/products/${sku.toLowerCase()}`);
     expect(product.status).toBe(200);
     expect(product.body).toMatchObject({ sku, name: 'Matcha whisk', priceCents: 1450, currency: 'EUR', stock: 7 });

@@ -22,7 +22,11 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-export async function api<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+export async function api<T = any>(
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
@@ -59,7 +63,9 @@ export async function stockOf(sku: string): Promise<number | undefined> {
 }
 
 export async function orderCountFor(customerId: string): Promise<number> {
-  const { rows } = await db().query<{ n: string }>('SELECT count(*) AS n FROM orders WHERE customer_id = $1', [customerId]);
+  const { rows } = await db().query<{ n: string }>('SELECT count(*) AS n FROM orders WHERE customer_id = $1', [
+    customerId,
+  ]);
   return Number(rows[0]!.n);
 }
 
@@ -67,12 +73,28 @@ export const adminToken = () => tokenFor('admin', 'it-admin');
 
 export async function createProduct(
   sku: string,
-  fields: Partial<{ name: string; description: string; category: string; priceCents: number; currency: string; stock: number }> = {},
+  fields: Partial<{
+    name: string;
+    description: string;
+    category: string;
+    priceCents: number;
+    currency: string;
+    stock: number;
+  }> = {},
 ) {
   const response = await api('PUT', `/products/${sku}`, {
     token: adminToken(),
-    body: { name: `Product ${sku}`, description: 'made by a test', category: 'it', priceCents: 500, currency: 'EUR', stock: 10, ...fields },
+    body: {
+      name: `Product ${sku}`,
+      description: 'made by a test',
+      category: 'it',
+      priceCents: 500,
+      currency: 'EUR',
+      stock: 10,
+      ...fields,
+    },
   });
-  if (response.status !== 200) throw new Error(`PUT /products/${sku} answered ${response.status}: ${JSON.stringify(response.body)}`);
+  if (response.status !== 200)
+    throw new Error(`PUT /products/${sku} answered ${response.status}: ${JSON.stringify(response.body)}`);
   return response.body as { sku: string; stock: number; version: number };
 }

@@ -18,7 +18,12 @@ describe('placing orders', () => {
 
     const placed = await api('POST', '/orders', {
       token: alice.token,
-      body: { lines: [{ sku: tea, quantity: 3 }, { sku: mug.toLowerCase(), quantity: 1 }] },
+      body: {
+        lines: [
+          { sku: tea, quantity: 3 },
+          { sku: mug.toLowerCase(), quantity: 1 },
+        ],
+      },
     });
 
     expect(placed.status).toBe(201);
@@ -56,13 +61,15 @@ describe('placing orders', () => {
     expect(asAdmin.body.customerId).toBe(alice.sub);
   });
 
-  it('pages through a customer\'s orders newest first', async () => {
+  it("pages through a customer's orders newest first", async () => {
     const sku = uniqueSku();
     await createProduct(sku, { stock: 10 });
     const alice = shopper();
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      ids.push((await api('POST', '/orders', { token: alice.token, body: { lines: [{ sku, quantity: 1 }] } })).body.orderId);
+      ids.push(
+        (await api('POST', '/orders', { token: alice.token, body: { lines: [{ sku, quantity: 1 }] } })).body.orderId,
+      );
     }
 
     const first = await api('GET', '/orders?limit=2', { token: alice.token });
@@ -82,7 +89,13 @@ describe('placing orders', () => {
 
     const response = await api('POST', '/orders', {
       token: alice.token,
-      body: { lines: [{ sku: plenty, quantity: 2 }, { sku: short1, quantity: 2 }, { sku: short2, quantity: 1 }] },
+      body: {
+        lines: [
+          { sku: plenty, quantity: 2 },
+          { sku: short1, quantity: 2 },
+          { sku: short2, quantity: 1 },
+        ],
+      },
     });
 
     expect(response.status).toBe(409);
@@ -119,7 +132,11 @@ describe('placing orders', () => {
     const sku = uniqueSku();
     await createProduct(sku, { stock: 5 });
     const alice = shopper();
-    const request = { token: alice.token, body: { lines: [{ sku, quantity: 2 }] }, headers: { 'idempotency-key': randomUUID() } };
+    const request = {
+      token: alice.token,
+      body: { lines: [{ sku, quantity: 2 }] },
+      headers: { 'idempotency-key': randomUUID() },
+    };
 
     const first = await api('POST', '/orders', request);
     const retry = await api('POST', '/orders', request);
@@ -154,14 +171,41 @@ describe('placing orders', () => {
 describe('bad order requests write nothing', () => {
   const cases: [string, { body?: unknown; rawBody?: string; headers?: Record<string, string> }, number, string][] = [
     ['malformed JSON', { rawBody: '{"lines": [' }, 400, 'MALFORMED_JSON'],
-    ['a quantity of the wrong type', { body: { lines: [{ sku: 'TEA-SENCHA', quantity: '2' }] } }, 400, 'VALIDATION_FAILED'],
+    [
+      'a quantity of the wrong type',
+      { body: { lines: [{ sku: 'TEA-SENCHA', quantity: '2' }] } },
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['a negative quantity', { body: { lines: [{ sku: 'TEA-SENCHA', quantity: -1 }] } }, 400, 'VALIDATION_FAILED'],
     ['a fractional quantity', { body: { lines: [{ sku: 'TEA-SENCHA', quantity: 1.5 }] } }, 400, 'VALIDATION_FAILED'],
     ['no lines', { body: { lines: [] } }, 400, 'VALIDATION_FAILED'],
     ['an unknown SKU', { body: { lines: [{ sku: 'NO-SUCH-SKU-1', quantity: 1 }] } }, 400, 'VALIDATION_FAILED'],
-    ['a repeated SKU', { body: { lines: [{ sku: 'TEA-SENCHA', quantity: 1 }, { sku: 'tea-sencha', quantity: 1 }] } }, 400, 'VALIDATION_FAILED'],
-    ['a 1 MB body', { rawBody: JSON.stringify({ lines: [{ sku: 'TEA-SENCHA', quantity: 1 }], pad: 'x'.repeat(1_000_000) }) }, 413, 'PAYLOAD_TOO_LARGE'],
-    ['a body that is not JSON', { rawBody: 'lines=1', headers: { 'content-type': 'text/plain' } }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    [
+      'a repeated SKU',
+      {
+        body: {
+          lines: [
+            { sku: 'TEA-SENCHA', quantity: 1 },
+            { sku: 'tea-sencha', quantity: 1 },
+          ],
+        },
+      },
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a 1 MB body',
+      { rawBody: JSON.stringify({ lines: [{ sku: 'TEA-SENCHA', quantity: 1 }], pad: 'x'.repeat(1_000_000) }) },
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+    [
+      'a body that is not JSON',
+      { rawBody: 'lines=1', headers: { 'content-type': 'text/plain' } },
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
   ];
 
   it.each(cases)('refuses %s', async (_name, request, status, code) => {

@@ -19,7 +19,11 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const value = await check();
@@ -34,7 +38,11 @@ function start(dataDir: string) {
   delete env.DATABASE_URL;
   for (const [name, port] of Object.entries(ports)) env[`SHELF_${name.toUpperCase()}_PORT`] = String(port);
   // Its own process group, like a terminal's foreground job, so the test can send Ctrl-C to it.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], { cwd: repoRoot, env, detached: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
+    cwd: repoRoot,
+    env,
+    detached: true,
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -47,7 +55,10 @@ async function leftovers(dataDir: string, child: ChildProcess): Promise<string[]
   for (const [name, port] of Object.entries(ports)) if (await portOpen(port)) open.push(`${name}:${port}`);
   const processes = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
     .split('\n')
-    .filter((line) => line.includes(dataDir) || line.includes(`-port ${ports.dynamodb}`) || line.includes(`--httpPort ${ports.api}`))
+    .filter(
+      (line) =>
+        line.includes(dataDir) || line.includes(`-port ${ports.dynamodb}`) || line.includes(`--httpPort ${ports.api}`),
+    )
     .filter((line) => !line.includes(` ${child.pid} `));
   return [...open, ...processes];
 }
@@ -68,7 +79,10 @@ describe('npm start', () => {
         '"Shelf is running"',
         () => {
           if (shelf.child.exitCode !== null) throw new Error(`npm start exited early:\n${shelf.output()}`);
-          return shelf.output().split('\n').find((l) => l.includes('Shelf is running'));
+          return shelf
+            .output()
+            .split('\n')
+            .find((l) => l.includes('Shelf is running'));
         },
         90_000,
       );

@@ -40,7 +40,10 @@ describe('GET /products/{sku}', () => {
       version: 3,
       updatedAt: '2026-11-28T10:00:00.000Z',
     });
-    expect(dynamo).toHaveReceivedCommandWith(GetCommand, { TableName: 'shelf-test-catalog', Key: { sku: 'TEA-SENCHA' } });
+    expect(dynamo).toHaveReceivedCommandWith(GetCommand, {
+      TableName: 'shelf-test-catalog',
+      Key: { sku: 'TEA-SENCHA' },
+    });
   });
 
   it('normalises the SKU in the path to upper case', async () => {
