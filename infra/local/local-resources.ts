@@ -58,7 +58,9 @@ export class Intrinsics {
   }
 
   private sub(template: string, variables: Record<string, Json> = {}): string {
-    return template.replace(/\$\{([^}!]+)\}/g, (_, expression: string) => {
+    // `${!Literal}` is CloudFormation's escape for a literal `${Literal}`.
+    return template.replace(/\$\{(!?)([^}]+)\}/g, (_, escaped: string, expression: string) => {
+      if (escaped) return `\${${expression}}`;
       if (expression in variables) return String(this.resolve(variables[expression]));
       const [name, attribute] = expression.split('.');
       return attribute ? this.getAtt(name!, attribute) : this.ref(name!);

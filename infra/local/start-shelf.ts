@@ -130,6 +130,8 @@ export async function startShelf({
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs,
       DATABASE_URL: databaseUrl,
+      // serverless.yml, custom.esbuild: this stack's own build folder (see the comment there).
+      SHELF_ESBUILD_WORK_FOLDER: join('.esbuild-offline', String(ports.api)),
     };
     delete childEnv.AWS_PROFILE;
     delete childEnv.AWS_SESSION_TOKEN;

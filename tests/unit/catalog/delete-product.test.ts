@@ -1,0 +1,99 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../../services/catalog/delete-product';
+import { PostgresProductRepository } from '../../../shared/adapters/postgres/product-repository';
+import { httpEvent, invoke, type HttpEventOptions } from '../../helpers/http-events';
+
+// No database in unit tests: the PostgreSQL repository is an automatic mock whose answers each test sets.
+jest.mock('../../../shared/adapters/postgres/product-repository');
+
+const remove = jest.spyOn(PostgresProductRepository.prototype, 'remove');
+const dynamo = mockClient(DynamoDBDocumentClient);
+
+function deleteProduct(options: Partial<HttpEventOptions> = {}) {
+  return httpEvent({
+    method: 'DELETE',
+    route: '/products/{sku}',
+    pathParameters: { sku: 'TEA-SENCHA' },
+    caller: { sub: 'admin-1', role: 'admin' },
+    ...options,
+  });
+}
+
+beforeEach(() => {
+  dynamo.reset();
+  remove.mockReset();
+});
+
+describe('DELETE /products/{sku}', () => {
+  it('marks the product deleted for an admin and answers 204 with no body', async () => {
+    // given
+    remove.mockResolvedValue({ version: 7 });
+
+    // when
+    const response = await invoke(handler, deleteProduct());
+
+    // then
+    expect(response.statusCode).toBe(204);
+    expect(response.body).toBeUndefined();
+    expect(remove).toHaveBeenCalledTimes(1);
+    expect(remove).toHaveBeenCalledWith('TEA-SENCHA');
+  });
+
+  it('writes a tombstone with deletedAt and the new version, conditional on the version', async () => {
+    remove.mockResolvedValue({ version: 7 });
+    const before = Date.now();
+
+    await invoke(handler, deleteProduct({ pathParameters: { sku: 'tea-sencha' } }));
+
+    expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      TableName: 'shelf-test-catalog',
+      Item: { sku: 'TEA-SENCHA', version: 7, deletedAt: expect.any(String) },
+      ConditionExpression: expect.stringContaining('version < :version'),
+      ExpressionAttributeValues: { ':version': 7 },
+    });
+    const { Item } = dynamo.commandCalls(PutCommand)[0]!.args[0].input;
+    expect(Date.parse(Item!.deletedAt as string)).toBeGreaterThanOrEqual(before - 1000);
+  });
+
+  it('still answers 204 when the catalog already holds a newer version', async () => {
+    remove.mockResolvedValue({ version: 7 });
+    dynamo
+      .on(PutCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+
+    const response = await invoke(handler, deleteProduct());
+
+    expect(response.statusCode).toBe(204);
+  });
+
+  it('answers 404 for a SKU the repository does not know, writing no tombstone', async () => {
+    remove.mockResolvedValue(undefined);
+
+    const response = await invoke(handler, deleteProduct({ pathParameters: { sku: 'NOPE-1' } }));
+
+    expect(response.statusCode).toBe(404);
+    expect(response.body).toEqual({
+      error: { code: 'NOT_FOUND', message: 'Product NOPE-1 does not exist', details: null },
+    });
+    expect(dynamo).not.toHaveReceivedAnyCommand();
+  });
+
+  it('refuses a shopper with 403, touching neither the database nor DynamoDB', async () => {
+    const response = await invoke(handler, deleteProduct({ caller: { sub: 'shopper-1', role: 'shopper' } }));
+
+    expect(response.statusCode).toBe(403);
+    expect(response.body).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    expect(remove).not.toHaveBeenCalled();
+    expect(dynamo).not.toHaveReceivedAnyCommand();
+  });
+
+  it('refuses a request without claims with 401', async () => {
+    const response = await invoke(handler, deleteProduct({ caller: undefined }));
+
+    expect(response.statusCode).toBe(401);
+    expect(remove).not.toHaveBeenCalled();
+  });
+});
