@@ -34,6 +34,7 @@ async function main() {
     stopping = true;
     console.log(`\n${reason}; stopping Shelf…`);
     await supervisor.stopAll();
+    console.log('Shelf stopped.');
     process.exit(code);
   };
   process.on('SIGINT', () => void stop('Ctrl-C', 0));

@@ -33,7 +33,9 @@ export class Supervisor {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...options });
     const output: string[] = [];
     const keep = (chunk: Buffer) => {
-      onOutput?.(chunk);
+      // Once stopping, a child's dying words (e.g. esbuild's Go runtime complaining that its
+      // parent went away) are noise, not news.
+      if (!this.stopping) onOutput?.(chunk);
       output.push(chunk.toString());
       if (output.length > 200) output.shift();
     };

@@ -92,6 +92,8 @@ describe('npm start', () => {
 
       process.kill(-shelf.child.pid!, 'SIGINT');
       expect(await shelf.exited).toBe(0);
+      // The last words are Shelf's own, not a child's noise about its parent going away.
+      expect(shelf.output().trimEnd().split('\n').slice(-2)).toEqual(['Ctrl-C; stopping Shelf…', 'Shelf stopped.']);
       expect(await leftovers(dataDir, shelf.child)).toEqual([]);
     } finally {
       if (shelf.child.exitCode === null) process.kill(-shelf.child.pid!, 'SIGKILL');
