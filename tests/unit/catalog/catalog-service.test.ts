@@ -16,22 +16,9 @@ import {
 } from '../../../shared/catalog/catalog-service';
 import type { Product, ProductInput } from '../../../shared/catalog/product';
 import { InvalidInputError, NotFoundError } from '../../../shared/errors';
+import { aProduct, senchaInput } from '../../fixtures/catalog';
 
-const input: ProductInput = {
-  name: 'Sencha',
-  description: 'Green tea',
-  category: 'tea',
-  priceCents: 1200,
-  currency: 'EUR',
-  stock: 25,
-};
-
-const aProduct = (sku: string, version = 1): Product => ({
-  sku,
-  ...input,
-  version,
-  updatedAt: '2026-11-28T10:00:00.000Z',
-});
+const input = senchaInput;
 
 /** One log both fakes write to, so a test can see the order of the writes. */
 type Write = string;

@@ -1,22 +1,13 @@
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../services/catalog/get-product';
+import { aProduct } from '../../fixtures/catalog';
 import { httpEvent, invoke } from '../../helpers/http-events';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 
-const sencha = {
-  sku: 'TEA-SENCHA',
-  name: 'Sencha',
-  description: 'Green tea',
-  category: 'tea',
-  priceCents: 1200,
-  currency: 'EUR',
-  stock: 25,
-  version: 3,
-  updatedAt: '2026-11-28T10:00:00.000Z',
-  searchText: 'sencha green tea tea',
-};
+const stored = aProduct('TEA-SENCHA', 3);
+const sencha = { ...stored, searchText: 'sencha green tea tea' };
 
 const getProduct = (sku: string) => httpEvent({ method: 'GET', route: '/products/{sku}', pathParameters: { sku } });
 
@@ -29,17 +20,7 @@ describe('GET /products/{sku}', () => {
     const response = await invoke(handler, getProduct('TEA-SENCHA'));
 
     expect(response.statusCode).toBe(200);
-    expect(response.body).toEqual({
-      sku: 'TEA-SENCHA',
-      name: 'Sencha',
-      description: 'Green tea',
-      category: 'tea',
-      priceCents: 1200,
-      currency: 'EUR',
-      stock: 25,
-      version: 3,
-      updatedAt: '2026-11-28T10:00:00.000Z',
-    });
+    expect(response.body).toEqual(stored);
     expect(dynamo).toHaveReceivedCommandWith(GetCommand, {
       TableName: 'shelf-test-catalog',
       Key: { sku: 'TEA-SENCHA' },

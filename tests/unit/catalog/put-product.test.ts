@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../services/catalog/put-product';
 import { PostgresProductRepository } from '../../../shared/adapters/postgres/product-repository';
-import type { Product } from '../../../shared/catalog/product';
+import { aProduct, senchaInput } from '../../fixtures/catalog';
 import { httpEvent, invoke, type HttpEventOptions } from '../../helpers/http-events';
 
 // No database in unit tests: the PostgreSQL repository is an automatic mock whose answers each test sets.
@@ -12,16 +12,9 @@ jest.mock('../../../shared/adapters/postgres/product-repository');
 const upsert = jest.spyOn(PostgresProductRepository.prototype, 'upsert');
 const dynamo = mockClient(DynamoDBDocumentClient);
 
-const validBody = {
-  name: 'Sencha',
-  description: 'Green tea',
-  category: 'tea',
-  priceCents: 1200,
-  currency: 'EUR',
-  stock: 25,
-};
+const validBody = senchaInput;
 
-const saved: Product = { sku: 'TEA-SENCHA', ...validBody, version: 4, updatedAt: '2026-11-28T10:00:00.000Z' };
+const saved = aProduct('TEA-SENCHA', 4);
 
 function putProduct(options: Partial<HttpEventOptions> = {}) {
   return httpEvent({
