@@ -8,6 +8,9 @@ const variables = {
   catalogTable: 'CATALOG_TABLE',
   idempotencyTable: 'IDEMPOTENCY_TABLE',
   databaseUrl: 'DATABASE_URL',
+  importsTable: 'IMPORTS_TABLE',
+  uploadsBucket: 'UPLOADS_BUCKET',
+  importQueueUrl: 'IMPORT_QUEUE_URL',
 } as const;
 
 export type ConfigKey = keyof typeof variables;

@@ -4,6 +4,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
 export const logger = new Logger();
@@ -29,4 +30,23 @@ export async function traceInvocation<T>(work: () => Promise<T>): Promise<T> {
     segment?.close();
     if (parent) tracer.setSegment(parent);
   }
+}
+
+/**
+ * The same for handlers of non-HTTP events (S3, SQS): Lambda context in every log line, the
+ * cold-start metric, tracing, and the invocation's metrics flushed however it ends.
+ */
+export function observedHandler<E, R>(
+  handle: (event: E, context: Context) => Promise<R>,
+): (event: E, context: Context) => Promise<R> {
+  return async (event, context) => {
+    logger.addContext(context);
+    metrics.captureColdStartMetric();
+    try {
+      return await traceInvocation(() => handle(event, context));
+    } finally {
+      metrics.publishStoredMetrics();
+      logger.resetKeys();
+    }
+  };
 }

@@ -95,6 +95,20 @@ export class Intrinsics {
   }
 }
 
+/** Intrinsics with the local stack's pseudo-parameters, resolving against `resources`. */
+export function localIntrinsics(config: ServiceConfig, resources: Map<string, LocalResource>): Intrinsics {
+  return new Intrinsics(
+    {
+      'AWS::Region': config.provider.region,
+      'AWS::AccountId': localAccountId,
+      'AWS::StackName': `${config.service}-${config.provider.stage}`,
+      'AWS::Partition': 'aws',
+      'AWS::URLSuffix': 'amazonaws.com',
+    },
+    resources,
+  );
+}
+
 function tableInput(props: Record<string, Json>): CreateTableCommandInput {
   const pick = [
     'TableName',
@@ -134,16 +148,7 @@ export async function createLocalResources(
   const sqs = new SQSClient({ ...clientConfig, endpoint: endpoints.sqs });
 
   const created = new Map<string, LocalResource>();
-  const intrinsics = new Intrinsics(
-    {
-      'AWS::Region': region,
-      'AWS::AccountId': localAccountId,
-      'AWS::StackName': `${config.service}-${config.provider.stage}`,
-      'AWS::Partition': 'aws',
-      'AWS::URLSuffix': 'amazonaws.com',
-    },
-    created,
-  );
+  const intrinsics = localIntrinsics(config, created);
   const declared = Object.entries(config.resources.Resources);
   const ofType = (type: string) => declared.filter(([, resource]) => resource.Type === type);
   const props = (resource: CfnResource) => resource.Properties ?? {};
@@ -168,7 +173,9 @@ export async function createLocalResources(
   }
 
   for (const [id, resource] of ofType('AWS::S3::Bucket')) {
-    const p = intrinsics.resolve(props(resource)) as Record<string, Json>;
+    // Notifications name functions, which are no resources here; event-sources.ts runs them.
+    const { NotificationConfiguration: _notifications, ...unresolved } = props(resource);
+    const p = intrinsics.resolve(unresolved) as Record<string, Json>;
     const bucket =
       (p.BucketName as string | undefined) ?? `${config.service}-${config.provider.stage}-${id.toLowerCase()}`;
     try {

@@ -12,11 +12,36 @@ export interface HttpApiEvent {
   httpApi: { method: string; path: string; authorizer?: { name: string } };
 }
 
+/** An SQS event source mapping; `arn` is usually an intrinsic such as `Fn::GetAtt: [Queue, Arn]`. */
+export interface SqsEventSource {
+  arn: unknown;
+  batchSize?: number;
+  maximumBatchingWindow?: number;
+  functionResponseType?: 'ReportBatchItemFailures';
+  maximumConcurrency?: number;
+  enabled?: boolean;
+  filterPatterns?: unknown[];
+}
+
+export interface SqsEvent {
+  /** The framework also accepts the queue ARN alone. */
+  sqs: SqsEventSource | string;
+}
+
+/** Where Lambda sends the record of an asynchronous invocation: an ARN, or a typed target. */
+export type DestinationConfig = string | { type?: 'function' | 'sns' | 'sqs' | 'eventBus'; arn: unknown };
+
 export interface FunctionConfig {
   handler: string;
-  events?: (HttpApiEvent | Record<string, unknown>)[];
+  /** The deployed function name; `serverless print` always fills it in (`<service>-<stage>-<key>`). */
+  name?: string;
+  events?: (HttpApiEvent | SqsEvent | Record<string, unknown>)[];
   environment?: Record<string, unknown>;
   timeout?: number;
+  reservedConcurrency?: number;
+  /** Retries of a failed asynchronous invocation (0-2; Lambda's default is 2). */
+  maximumRetryAttempts?: number;
+  destinations?: { onSuccess?: DestinationConfig; onFailure?: DestinationConfig };
 }
 
 export interface CfnResource {

@@ -4,11 +4,13 @@
  * serverless-offline serving the HTTP API. Used by `npm start` (start.ts) and by the
  * integration tests (tests/integration/global-setup.ts), on different ports.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { migrate } from '../../shared/adapters/postgres/migrator';
 import { localCredentials, startDynamoDbLocal, startPostgres, startS3, startSqs } from './emulators';
+import { startEventSources } from './event-sources';
 import { createLocalResources, type LocalResource } from './local-resources';
 import { projectCatalog, seedDemoCatalog } from './seed';
 import { frameworkEnv, loadServiceConfig, repoRoot, serverlessBin } from './service-config';
@@ -39,6 +41,8 @@ export interface ShelfOptions {
 
 export interface RunningShelf {
   apiUrl: string;
+  /** serverless-offline's Lambda Invoke API (what the local event sources call). */
+  lambdaEndpoint: string;
   databaseUrl: string;
   endpoints: { dynamodb: string; s3: string; sqs: string };
   resources: Map<string, LocalResource>;
@@ -132,6 +136,8 @@ export async function startShelf({
       DATABASE_URL: databaseUrl,
       // serverless.yml, custom.esbuild: this stack's own build folder (see the comment there).
       SHELF_ESBUILD_WORK_FOLDER: join('.esbuild-offline', String(ports.api)),
+      // For resolve-local-environment.ts: functions' `!Ref`/`!Sub` environment values, made local.
+      SHELF_LOCAL_RESOURCES: JSON.stringify(Object.fromEntries(resources)),
     };
     delete childEnv.AWS_PROFILE;
     delete childEnv.AWS_SESSION_TOKEN;
@@ -159,10 +165,47 @@ export async function startShelf({
       onFunctionOutput,
     );
     await waitForPort('serverless-offline', ports.api, { timeoutMs: 90_000, failed: crashed });
+    await waitForPort('serverless-offline Lambda endpoint', ports.lambda, { timeoutMs: 10_000, failed: crashed });
     step('HTTP API (serverless-offline) ready');
 
+    // S3 notifications and SQS event source mappings, which serverless-offline does not run. They
+    // stop before serverless-offline does (the supervisor stops in reverse order), so no batch is
+    // cut off mid-invocation by the function host going away.
+    const apiUrl = `http://127.0.0.1:${ports.api}`;
+    const lambdaEndpoint = `http://127.0.0.1:${ports.lambda}`;
+    const eventSources = await startEventSources({
+      config,
+      resources,
+      endpoints,
+      region,
+      lambdaEndpoint,
+      s3Server: s3.server,
+      log: step,
+    });
+    supervisor.add('event sources', () => eventSources.stop());
+    step(`event sources: ${eventSources.sources.join('; ') || 'none declared'}`);
+
+    // Where scripts (npm run redrive) find this stack; gone again once it stops.
+    const stackFile = join(dataDir, 'stack.json');
+    writeFileSync(
+      stackFile,
+      `${JSON.stringify(
+        {
+          apiUrl,
+          lambdaEndpoint,
+          region,
+          endpoints,
+          resources: Object.fromEntries([...resources].map(([id, { ref, arn }]) => [id, { ref, arn }])),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    supervisor.add('stack.json', () => rm(stackFile, { force: true }));
+
     return {
-      apiUrl: `http://127.0.0.1:${ports.api}`,
+      apiUrl,
+      lambdaEndpoint,
       databaseUrl,
       endpoints,
       resources,

@@ -44,4 +44,10 @@ export default async function globalSetup(): Promise<void> {
   process.env.SHELF_TEST_DYNAMODB_URL = shelf.endpoints.dynamodb;
   process.env.SHELF_TEST_CATALOG_TABLE = shelf.resources.get('CatalogTable')!.ref;
   process.env.SHELF_TEST_REGION = shelf.region;
+  process.env.SHELF_TEST_SQS_URL = shelf.endpoints.sqs;
+  process.env.SHELF_TEST_LAMBDA_URL = shelf.lambdaEndpoint;
+  process.env.SHELF_TEST_S3_URL = shelf.endpoints.s3;
+  process.env.SHELF_TEST_IMPORT_QUEUE_URL = shelf.resources.get('ImportQueue')!.ref;
+  process.env.SHELF_TEST_IMPORT_DLQ_URL = shelf.resources.get('ImportDeadLetterQueue')!.ref;
+  process.env.SHELF_TEST_UPLOADS_BUCKET = shelf.resources.get('UploadsBucket')!.ref;
 }

@@ -9,3 +9,6 @@ process.env.AWS_SECRET_ACCESS_KEY = 'unit';
 process.env.POWERTOOLS_DEV = 'true';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+process.env.IMPORTS_TABLE = 'shelf-test-imports';
+process.env.UPLOADS_BUCKET = 'shelf-test-uploads';
+process.env.IMPORT_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/shelf-test-imports';

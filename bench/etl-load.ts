@@ -1,0 +1,137 @@
+/**
+ * ETL load rate: the worker's real code path (chunks of the size the file processor makes,
+ * PostgresCatalogImportLoader: record the chunk, merge newer rows) beside a raw COPY of the same
+ * rows into a table of the same shape, in the same database, in one run.
+ *
+ *   npm run bench -- etl          (BENCH_ROWS=200000, BENCH_CONCURRENCY=5)
+ */
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Pool } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { v7 as uuidv7 } from 'uuid';
+import { PostgresCatalogImportLoader } from '../shared/adapters/postgres/catalog-import-loader';
+import { migrate } from '../shared/adapters/postgres/migrator';
+import type { CatalogRow } from '../shared/imports/catalog-row';
+import { Chunker, chunkLimits, type ImportChunk } from '../shared/imports/import-chunk';
+import { fmt, scratchPostgres, timed, writeSection } from './bench-support';
+
+const rowCount = Number(process.env.BENCH_ROWS ?? 200_000);
+// The worker's reserved concurrency (services/imports/functions.yml): that many environments,
+// each with its own pool, load chunks at the same time.
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 5);
+
+function makeRows(n: number): CatalogRow[] {
+  return Array.from({ length: n }, (_, i) => ({
+    row: i + 1,
+    sku: `BENCH-${String(i).padStart(8, '0')}`,
+    name: `Benchmark product ${i}`,
+    description: `A product made up for the ETL benchmark, number ${i}`,
+    category: ['tea', 'coffee', 'mugs', 'accessories'][i % 4]!,
+    priceCents: 100 + (i % 10_000),
+    currency: 'EUR',
+    stock: i % 500,
+  }));
+}
+
+const csvLine = (r: CatalogRow) =>
+  [r.sku, r.name, r.description, r.category, r.priceCents, r.currency, r.stock, r.row].join('\t') + '\n';
+
+async function rawCopy(pool: Pool, rows: CatalogRow[]): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('DROP TABLE IF EXISTS copy_target');
+    await client.query('CREATE TABLE copy_target (LIKE products INCLUDING ALL)');
+    const stream = client.query(
+      copyFrom(
+        'COPY copy_target (sku, name, description, category, price_cents, currency, stock, source_row) FROM STDIN',
+      ),
+    );
+    const blocks = function* () {
+      for (let i = 0; i < rows.length; i += 1000)
+        yield rows
+          .slice(i, i + 1000)
+          .map(csvLine)
+          .join('');
+    };
+    await pipeline(Readable.from(blocks()), stream as unknown as Writable);
+  } finally {
+    client.release();
+  }
+}
+
+async function workerPath(url: string, chunks: ImportChunk[], parallel: number): Promise<void> {
+  let next = 0;
+  const environments = Array.from({ length: parallel }, async () => {
+    const pool = new Pool({ connectionString: url, max: 2 });
+    const loader = new PostgresCatalogImportLoader(pool);
+    try {
+      while (next < chunks.length) await loader.load(chunks[next++]!);
+    } finally {
+      await pool.end();
+    }
+  });
+  await Promise.all(environments);
+}
+
+export async function benchEtl(): Promise<string> {
+  const postgres = await scratchPostgres();
+  const pool = new Pool({ connectionString: postgres.url, max: 2 });
+  try {
+    await migrate(pool);
+    const rows = makeRows(rowCount);
+    const importId = uuidv7();
+    const chunker = new Chunker(importId, {
+      ...chunkLimits,
+      ...(process.env.BENCH_CHUNK_BYTES ? { maxBytes: Number(process.env.BENCH_CHUNK_BYTES), maxRows: 1e6 } : {}),
+    });
+    const chunks: ImportChunk[] = [];
+    for (const row of rows) {
+      const chunk = chunker.add(row);
+      if (chunk) chunks.push(chunk);
+    }
+    chunks.push(chunker.flush()!);
+
+    const reset = async () => {
+      await pool.query('TRUNCATE products CASCADE; TRUNCATE import_chunks');
+      await pool.query('VACUUM ANALYZE products');
+    };
+    // Warm-up: caches and plans, then the measured runs on empty tables.
+    await rawCopy(pool, rows.slice(0, 5000));
+    await workerPath(postgres.url, chunks.slice(0, 5), 1);
+    await reset();
+    const copy = await timed(() => rawCopy(pool, rows));
+    const serial = await timed(() => workerPath(postgres.url, chunks, 1));
+    const { rows: loaded } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM products');
+    if (Number(loaded[0]!.n) !== rowCount) throw new Error(`worker path loaded ${loaded[0]!.n} of ${rowCount} rows`);
+    await reset();
+    const parallel = await timed(() => workerPath(postgres.url, chunks, concurrency));
+
+    const rate = (seconds: number) => rowCount / seconds;
+    const table = [
+      `${fmt(rowCount)} rows in ${fmt(chunks.length)} chunks of up to ${chunks[0]!.rows.length} rows; PostgreSQL 17 on this machine.`,
+      '',
+      '| path | seconds | rows/s | × COPY |',
+      '| --- | ---: | ---: | ---: |',
+      `| raw \`COPY\` into a table shaped like \`products\` | ${fmt(copy.seconds, 2)} | ${fmt(rate(copy.seconds))} | 1.00 |`,
+      `| worker path, 1 environment | ${fmt(serial.seconds, 2)} | ${fmt(rate(serial.seconds))} | ${fmt(copy.seconds / serial.seconds, 2)} |`,
+      `| worker path, ${concurrency} environments (reserved concurrency) | ${fmt(parallel.seconds, 2)} | ${fmt(rate(parallel.seconds))} | ${fmt(copy.seconds / parallel.seconds, 2)} |`,
+      '',
+      'Target: the worker path at ≥ 0.6 × COPY.',
+    ].join('\n');
+    writeSection('ETL load rate (`npm run bench -- etl`)', table);
+    return table;
+  } finally {
+    await pool.end();
+    await postgres.stop();
+  }
+}
+
+if (require.main === module) {
+  benchEtl()
+    .then((table) => console.log(table))
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}

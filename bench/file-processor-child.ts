@@ -1,0 +1,80 @@
+/**
+ * One measured run for bench/file-processor.ts, in a process of its own so that its peak RSS is
+ * its own: `bare` streams the object to nowhere; `processor` runs the file processor's real code
+ * (processUpload: S3 stream → CSV parse → validate → chunks → SendMessageBatch) with the job store
+ * in memory. Bundled by esbuild first, as the function is for Lambda. Prints one JSON line.
+ */
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { s3 } from '../shared/adapters/s3/client';
+import { S3UploadStore } from '../shared/adapters/s3/upload-store';
+import { SqsChunkQueue } from '../shared/adapters/sqs/chunk-queue';
+import { sqs } from '../shared/adapters/sqs/client';
+import type { ClaimResult, FileCounts, ImportJob, ImportJobStore } from '../shared/imports/import-job';
+import { processUpload } from '../shared/imports/import-service';
+
+const [mode, bucket, key, importId, queueUrl] = process.argv.slice(2) as [string, string, string, string, string];
+
+/** The job store in memory: the bench measures the file, not two DynamoDB calls. */
+class MemoryJobStore implements ImportJobStore {
+  job: ImportJob;
+  constructor() {
+    const now = new Date().toISOString();
+    this.job = {
+      importId,
+      status: 'PENDING',
+      fileName: key,
+      uploadKey: key,
+      createdBy: 'bench',
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+  create = (): Promise<void> => Promise.resolve();
+  get = (): Promise<ImportJob> => Promise.resolve(this.job);
+  claimFile = (): Promise<ClaimResult> => Promise.resolve({ claimed: true });
+  recordFileRead = (_: string, __: string, counts: FileCounts): Promise<ImportJob> => {
+    this.job = { ...this.job, ...counts, status: 'LOADING' };
+    return Promise.resolve(this.job);
+  };
+  recordRowsLoaded = (): Promise<ImportJob> => Promise.resolve(this.job);
+  complete = (): Promise<void> => Promise.resolve();
+  fail = (_: string, reason: string): Promise<void> => {
+    this.job = { ...this.job, status: 'FAILED', failureReason: reason };
+    return Promise.resolve();
+  };
+}
+
+async function main() {
+  const start = process.hrtime.bigint();
+  let detail: Record<string, unknown>;
+  if (mode === 'bare') {
+    const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    let bytes = 0;
+    await pipeline(
+      Body as NodeJS.ReadableStream,
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          bytes += chunk.length;
+          callback();
+        },
+      }),
+    );
+    detail = { bytes };
+  } else {
+    const jobs = new MemoryJobStore();
+    const outcome = await processUpload(
+      { jobs, uploads: new S3UploadStore(s3, bucket), queue: new SqsChunkQueue(sqs, queueUrl) },
+      { bucket, key, eTag: 'bench' },
+    );
+    detail = { ...outcome };
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  console.log(JSON.stringify({ seconds, maxRssBytes: process.resourceUsage().maxRSS * 1024, ...detail }));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,47 @@
+/**
+ * A Serverless plugin for the local stack only: functions' environment variables that are
+ * CloudFormation intrinsics (`!Ref ImportQueue`, `!Sub '…${AWS::Region}…'`) become the values of
+ * the local resources, resolved by the same code that created those resources
+ * (local-resources.ts). serverless-offline would otherwise pass them on unresolved.
+ *
+ * It acts only when `npm start` runs serverless-offline (SHELF_LOCAL_RESOURCES holds the local
+ * resources); `serverless package` leaves the intrinsics for CloudFormation.
+ */
+import { localIntrinsics, type LocalResource } from './local-resources';
+import type { ServiceConfig } from './service-config';
+
+type Environment = Record<string, unknown> | undefined;
+
+interface Serverless {
+  service: {
+    service: string;
+    provider: { region: string; stage: string; environment?: Environment };
+    functions: Record<string, { environment?: Environment }>;
+  };
+}
+
+export default class ResolveLocalEnvironment {
+  readonly hooks: Record<string, () => void>;
+
+  constructor(private readonly serverless: Serverless) {
+    this.hooks = { 'before:offline:start:init': () => this.resolve(), 'before:offline:start': () => this.resolve() };
+  }
+
+  private resolve(): void {
+    const json = process.env.SHELF_LOCAL_RESOURCES;
+    if (!json) return;
+    const resources = new Map(Object.entries(JSON.parse(json) as Record<string, LocalResource>));
+    const { service } = this.serverless;
+    const intrinsics = localIntrinsics(
+      { service: service.service, provider: service.provider } as unknown as ServiceConfig,
+      resources,
+    );
+    const resolveAll = (environment: Environment) => {
+      for (const [name, value] of Object.entries(environment ?? {})) {
+        if (value !== null && typeof value === 'object') environment![name] = String(intrinsics.resolve(value));
+      }
+    };
+    resolveAll(service.provider.environment);
+    for (const definition of Object.values(service.functions)) resolveAll(definition.environment);
+  }
+}
