@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { v7 as uuidv7 } from 'uuid';
 import { repoRoot } from '../../infra/local/service-config';
-import { closeDb, db } from './helpers';
+import { closeDb, db, until } from './helpers';
 
 const ports = { api: 3300, lambda: 3302, websocket: 3301, dynamodb: 8300, s3: 4869, sqs: 9624, postgres: 54359 };
 const proxyPort = 54369;
@@ -56,16 +56,6 @@ class CuttableProxy {
   close(): Promise<void> {
     this.sever();
     return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -98,3 +98,18 @@ export async function createProduct(
     throw new Error(`PUT /products/${sku} answered ${response.status}: ${JSON.stringify(response.body)}`);
   return response.body as { sku: string; stock: number; version: number };
 }
+
+/** Polls `check` until it returns something other than undefined; fails after `timeoutMs`. */
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -10,7 +10,7 @@ import { parse } from 'csv-parse/sync';
 import { v7 as uuidv7 } from 'uuid';
 import { invokeFunction } from '../../infra/local/event-sources';
 import s3SampleEvent from '../fixtures/events/s3-event.json';
-import { adminToken, api, closeDb, db, tokenFor } from './helpers';
+import { adminToken, api, closeDb, db, tokenFor, until } from './helpers';
 
 const sqs = new SQSClient({
   endpoint: process.env.SHELF_TEST_SQS_URL,
@@ -36,16 +36,6 @@ interface ImportJob {
   chunksSent?: number;
   failureReason?: string;
   rejectsUrl?: string;
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 async function uploadFile(fileName: string, contentType: string, content: Buffer | string): Promise<string> {

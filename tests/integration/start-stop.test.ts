@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { repoRoot } from '../../infra/local/service-config';
+import { until } from './helpers';
 
 const ports = { api: 3200, lambda: 3202, websocket: 3201, dynamodb: 8200, s3: 4769, sqs: 9524, postgres: 54349 };
 
@@ -17,20 +18,6 @@ function portOpen(port: number): Promise<boolean> {
     socket.once('connect', () => (socket.destroy(), resolve(true)));
     socket.once('error', () => resolve(false));
   });
-}
-
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await delay(200);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 function start(dataDir: string) {
