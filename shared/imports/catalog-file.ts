@@ -1,7 +1,8 @@
 /**
  * Reads a catalog CSV file as a stream and splits it into chunks of valid rows and a list of
- * rejected rows, without ever holding the file: each record is parsed, checked and passed on,
- * and the next is read only when the sink has taken the last chunk (back-pressure).
+ * rejected rows, without ever holding the file: each record is checked and put in a chunk as the
+ * parser reads it, and the parser takes the next piece of the file only when the sink has caught
+ * up with the chunks and rejects it was handed (back-pressure).
  *
  * Parsing is csv-parse's RFC 4180 (quoted fields with commas, quotes and newlines; CRLF or LF;
  * a UTF-8 BOM), lenient about a stray quote inside a field, strict about the field count.
@@ -37,8 +38,26 @@ export interface CatalogFileResult {
 /** A record longer than this is a broken file (an unclosed quote), not a product. */
 export const maxRecordBytes = 64 * 1024;
 
-/** A record, with the rows csv-parse skipped just before it, so the report keeps file order. */
-type ParsedRecord = { row: number; line: number; fields: string[]; skippedBefore: RejectedRow[] };
+/** How csv-parse reads a catalog file (the callbacks aside). */
+export const csvOptions = {
+  bom: true,
+  // Either line ending, even mixed in one file (csv-parse would otherwise keep the first it saw).
+  record_delimiter: ['\r\n', '\n'],
+  skip_empty_lines: true,
+  relax_quotes: true,
+  max_record_size: maxRecordBytes,
+  skip_records_with_error: true,
+} as const satisfies Options;
+
+/**
+ * What the parser hands the consumer. Each row is parsed, checked and put in a chunk inside the
+ * parser's record callback, synchronously: the consumer sees only the header, full chunks and
+ * rejects (a few objects per chunk instead of an object and a promise per row), in file order.
+ */
+type FileEvent =
+  | { kind: 'header'; fields: string[]; error?: Error }
+  | { kind: 'chunk'; chunk: ImportChunk }
+  | { kind: 'reject'; rejected: RejectedRow };
 
 function skipReason(error: CsvError, fields: string[], headerLength: number): string {
   switch (error.code) {
@@ -63,74 +82,74 @@ export async function splitCatalogFile(
   let rowsRejected = 0;
   let columns: ColumnIndex | undefined;
   let headerLength = 0;
-  // csv-parse reports skipped records through a callback, in file order with the records (both
-  // run inside the parser, ahead of the consumer): each waits here for the next record to carry it.
-  let skipped: RejectedRow[] = [];
   let seenHeader = false;
+  // Why the first record (the header) was skipped by csv-parse, if it was: the file cannot be read.
+  let unreadableHeader: string | undefined;
+  const chunker = new Chunker(importId, limits);
 
-  const options: Options<ParsedRecord, string[]> = {
-    bom: true,
-    // Either line ending, even mixed in one file (csv-parse would otherwise keep the first it saw).
-    record_delimiter: ['\r\n', '\n'],
-    skip_empty_lines: true,
-    relax_quotes: true,
-    max_record_size: maxRecordBytes,
-    skip_records_with_error: true,
-    on_record: (fields: string[], context): ParsedRecord => {
-      const skippedBefore = skipped;
-      skipped = [];
-      if (!seenHeader) {
-        seenHeader = true;
-        headerLength = fields.length;
-        return { row: 0, line: context.lines, fields, skippedBefore };
+  const onRecord = (fields: string[], context: { lines: number }): FileEvent | undefined => {
+    if (!seenHeader) {
+      seenHeader = true;
+      headerLength = fields.length;
+      try {
+        columns = readHeader(fields);
+      } catch (error) {
+        return { kind: 'header', fields, error: error instanceof Error ? error : new Error(String(error)) };
       }
-      return { row: ++rowsRead, line: context.lines, fields, skippedBefore };
-    },
+      return { kind: 'header', fields };
+    }
+    // A header the file cannot be imported with: the consumer stops at it, the rest is not read.
+    if (!columns) return undefined;
+    const row = ++rowsRead;
+    const result = parseRow(fields, columns, row);
+    if (!result.ok) {
+      return { kind: 'reject', rejected: { row, line: context.lines, reason: result.reason, fields } };
+    }
+    const full = chunker.add(result.value);
+    return full ? { kind: 'chunk', chunk: full } : undefined;
+  };
+
+  const options: Options = {
+    ...csvOptions,
+    // The typings tie on_record's return type to the `columns` option, which is not used here.
+    on_record: onRecord as unknown as Options['on_record'],
     on_skip: (error: CsvError | undefined) => {
       if (!error) return undefined;
       const fields = Array.isArray(error.record) ? (error.record as string[]) : [];
       const line = typeof error.lines === 'number' ? error.lines : 0;
-      skipped.push({ row: ++rowsRead, line, reason: skipReason(error, fields, headerLength), fields });
+      if (!seenHeader) {
+        unreadableHeader ??= skipReason(error, fields, headerLength);
+        return undefined;
+      }
+      if (!columns) return undefined;
+      const rejected = { row: ++rowsRead, line, reason: skipReason(error, fields, headerLength), fields };
+      // Pushed in file order with the records (this runs inside the parser, as on_record does).
+      parser.push({ kind: 'reject', rejected } satisfies FileEvent);
       return undefined;
     },
   };
-  // The typings tie on_record's return type to the `columns` option, which is not used here.
-  const parser = parse(options as unknown as Options);
+  const parser = parse(options);
 
-  const chunker = new Chunker(importId, limits);
-  const reject = async (rows: RejectedRow[]) => {
-    for (const rejected of rows) {
-      rowsRejected++;
-      await sink.reject(rejected);
-    }
-  };
-
-  await pipeline(source, parser, async (records: AsyncIterable<ParsedRecord>) => {
-    for await (const record of records) {
-      if (record.row === 0) {
-        columns = readHeader(record.fields);
-        await sink.begin(record.fields);
-        continue;
-      }
-      await reject(record.skippedBefore);
-      const result = parseRow(record.fields, columns!, record.row);
-      if (!result.ok) {
+  await pipeline(source, parser, async (events: AsyncIterable<FileEvent>) => {
+    for await (const event of events) {
+      if (event.kind === 'chunk') {
+        await sink.chunk(event.chunk);
+      } else if (event.kind === 'reject') {
         rowsRejected++;
-        await sink.reject({ row: record.row, line: record.line, reason: result.reason, fields: record.fields });
-        continue;
+        await sink.reject(event.rejected);
+      } else {
+        if (event.error !== undefined) throw event.error;
+        await sink.begin(event.fields);
       }
-      const full = chunker.add(result.value);
-      if (full) await sink.chunk(full);
     }
   });
   if (!columns) {
     throw new ImportFileError(
-      skipped.length > 0
-        ? `The header row cannot be read: ${skipped[0]!.reason}`
+      unreadableHeader !== undefined
+        ? `The header row cannot be read: ${unreadableHeader}`
         : 'The file is empty: it has no header row',
     );
   }
-  await reject(skipped);
   const last = chunker.flush();
   if (last) await sink.chunk(last);
   return { rowsRead, rowsRejected, chunks: chunker.chunksMade };

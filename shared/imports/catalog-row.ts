@@ -3,7 +3,7 @@
  * text fields become a product (SKU trimmed and upper-cased, price "12.5" → 1250 cents, currency
  * upper-cased, stock a whole number). A row breaks a rule → a reason for the rejects report.
  */
-import { productInputSchema, skuSchema, type ProductInput } from '../catalog/product';
+import { currencySchema, productInputSchema, skuSchema, type ProductInput } from '../catalog/product';
 
 export const catalogColumns = ['sku', 'name', 'description', 'category', 'price', 'currency', 'stock'] as const;
 export type CatalogColumn = (typeof catalogColumns)[number];
@@ -44,19 +44,117 @@ export function readHeader(header: string[]): ColumnIndex {
   return index;
 }
 
-const pricePattern = /^(\d{1,7})(?:\.(\d{1,2}))?$/;
 const stockPattern = /^\d{1,7}$/;
 
-/** "12" → 1200, "12.5" → 1250, "0.05" → 5: integer arithmetic on the digits, never a float. */
+/**
+ * "12" → 1200, "12.5" → 1250, "0.05" → 5: integer arithmetic on the digits, never a float. A price
+ * is /^(\d{1,7})(?:\.(\d{1,2}))?$/, read here digit by digit (it runs for every row: no match
+ * arrays, no substrings).
+ */
 export function priceToCents(text: string): number | undefined {
-  const match = pricePattern.exec(text);
-  if (!match) return undefined;
-  return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
+  const length = text.length;
+  let units = 0;
+  let i = 0;
+  for (; i < length && i < 8; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) break;
+    units = units * 10 + digit;
+  }
+  if (i === 0 || i > 7) return undefined;
+  if (i === length) return units * 100;
+  if (text.charCodeAt(i) !== 46 /* . */ || length - i - 1 < 1 || length - i - 1 > 2) return undefined;
+  let cents = 0;
+  for (let j = i + 1; j < i + 3; j++) {
+    const digit = j < length ? text.charCodeAt(j) - 48 : 0;
+    if (digit < 0 || digit > 9) return undefined;
+    cents = cents * 10 + digit;
+  }
+  return units * 100 + cents;
 }
 
 export type RowResult = { ok: true; value: CatalogRow } | { ok: false; reason: string };
 
+const skuPattern = /^[A-Z0-9-]{1,40}$/;
+const { name: nameSchema, description: descriptionSchema, category: categorySchema } = productInputSchema.shape;
+// The schemas' own limits. zod counts string lengths in code points, and a string of n UTF-16
+// units has from n/2 to n of them (at least one if n > 0): these bounds, in units, are ones within
+// which zod's answer is certainly "valid".
+const nameMin = nameSchema.minLength ?? 0;
+const limits = {
+  nameMin: nameMin <= 1 ? nameMin : 2 * nameMin,
+  nameMax: nameSchema.maxLength ?? Infinity,
+  descriptionMax: descriptionSchema.unwrap().maxLength ?? Infinity,
+  priceCentsMin: productInputSchema.shape.priceCents.minValue ?? -Infinity,
+  priceCentsMax: productInputSchema.shape.priceCents.maxValue ?? Infinity,
+  stockMin: productInputSchema.shape.stock.minValue ?? -Infinity,
+  stockMax: productInputSchema.shape.stock.maxValue ?? Infinity,
+};
+
+/**
+ * A file names few categories and currencies: each distinct value is checked by its schema once
+ * and the answer remembered (the schema's own answer, so the rule stays in one place). Bounded,
+ * so that a file of ever-different values cannot grow it without end.
+ */
+function remembered(check: (text: string) => string | undefined): (text: string) => string | undefined {
+  const answers = new Map<string, string | null>();
+  return (text) => {
+    const known = answers.get(text);
+    if (known !== undefined) return known ?? undefined;
+    const answer = check(text);
+    if (answers.size < 1000) answers.set(text, answer ?? null);
+    return answer;
+  };
+}
+const validCategory = remembered((text) => {
+  const result = categorySchema.safeParse(text);
+  return result.success ? result.data : undefined;
+});
+const validCurrency = remembered((text) => {
+  const code = text.trim().toUpperCase();
+  return currencySchema.safeParse(code).success ? code : undefined;
+});
+
+/**
+ * The common case, a row that is plainly valid, without zod's parse of every field: the same
+ * normalisations (String trim/toUpperCase, as the schemas apply them) and the same rules, checked
+ * directly. Conservative: it answers only when the row is certainly valid, with the value the
+ * schemas would give; anything else (a broken rule, a string long enough that zod would have to
+ * count its code points) is left to the schemas, which also give the reasons. A unit test compares
+ * the two on many rows, so that they cannot drift apart.
+ */
+export function parseValidRow(fields: string[], columns: ColumnIndex, row: number): CatalogRow | undefined {
+  for (let i = 0; i < fields.length; i++) if (fields[i]!.includes('\uFFFD')) return undefined;
+  // A SKU as the schema leaves it is most often what the file holds: no new string for it then.
+  let sku = fields[columns.sku!] ?? '';
+  if (!skuPattern.test(sku)) {
+    sku = sku.trim().toUpperCase();
+    if (!skuPattern.test(sku)) return undefined;
+  }
+  const name = (fields[columns.name!] ?? '').trim();
+  if (name.length < limits.nameMin || name.length > limits.nameMax) return undefined;
+  const description = columns.description === undefined ? '' : (fields[columns.description] ?? '').trim();
+  if (description.length > limits.descriptionMax) return undefined;
+  const category = validCategory(fields[columns.category!] ?? '');
+  if (category === undefined) return undefined;
+  const priceCents = priceToCents((fields[columns.price!] ?? '').trim());
+  if (priceCents === undefined || priceCents < limits.priceCentsMin || priceCents > limits.priceCentsMax)
+    return undefined;
+  const currency = validCurrency(fields[columns.currency!] ?? '');
+  if (currency === undefined) return undefined;
+  const stockText = (fields[columns.stock!] ?? '').trim();
+  if (!stockPattern.test(stockText)) return undefined;
+  const stock = Number(stockText);
+  if (stock < limits.stockMin || stock > limits.stockMax) return undefined;
+  return { row, sku, name, description, category, priceCents, currency, stock };
+}
+
 export function parseRow(fields: string[], columns: ColumnIndex, row: number): RowResult {
+  const valid = parseValidRow(fields, columns, row);
+  return valid ? { ok: true, value: valid } : parseRowBySchema(fields, columns, row);
+}
+
+/** A row checked field by field against the schemas, every problem named: the rules themselves. */
+export function parseRowBySchema(fields: string[], columns: ColumnIndex, row: number): RowResult {
   const field = (name: CatalogColumn) => {
     const position = columns[name];
     return position === undefined ? undefined : (fields[position] ?? '');

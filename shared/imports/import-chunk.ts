@@ -30,10 +30,50 @@ export const importChunkSchema = z.strictObject({
 export type ImportChunk = z.infer<typeof importChunkSchema>;
 
 /**
- * Limits that keep a message, and a SendMessageBatch request of several, under SQS's 256 KiB.
- * Bigger chunks load faster (fewer transactions); these leave room for JSON escaping.
+ * Limits that keep a chunk's message within one SendMessageBatch request (240 KiB of message
+ * bodies, under SQS's 256 KiB for a message and for a request: shared/adapters/sqs/chunk-queue.ts):
+ * the rows' JSON up to maxBytes, counted exactly, and the chunk's own fields in the 128 bytes
+ * left. Bigger chunks load faster (one transaction each; bench/results.md), so a chunk carries
+ * about as much as a message can.
  */
-export const chunkLimits = { maxRows: 500, maxBytes: 60 * 1024 } as const;
+export const chunkLimits = { maxRows: 2000, maxBytes: 240 * 1024 - 128 } as const;
+
+// Characters JSON.stringify writes as they are, one UTF-8 byte each: printable ASCII but " and \.
+const plainJson = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const jsonStringBytes = (text: string) =>
+  plainJson.test(text) ? text.length + 2 : Buffer.byteLength(JSON.stringify(text));
+// Whole numbers of up to 15 digits (every count and amount here) without making their text.
+const jsonNumberBytes = (n: number): number => {
+  if (!Number.isSafeInteger(n) || n < 0 || n >= 1e15) return Number.isFinite(n) ? String(n).length : 4;
+  let digits = 1;
+  for (let limit = 10; n >= limit; limit *= 10) digits++;
+  return digits;
+};
+const rowKeys = ['row', 'sku', 'name', 'description', 'category', 'priceCents', 'currency', 'stock'] as const;
+// Every field of a row is counted: a field added to CatalogRow and not here fails to compile.
+const everyField: Exclude<keyof CatalogRow, (typeof rowKeys)[number]> extends never ? true : never = true;
+void everyField;
+// {"row":…,"sku":…,…}: braces, commas, and each key quoted with its colon.
+const rowOverhead = 2 + (rowKeys.length - 1) + rowKeys.reduce((sum, key) => sum + key.length + 3, 0);
+
+/**
+ * The UTF-8 size of JSON.stringify(row) for a row as the chunk schema has it (these fields, no
+ * others), without building it: what the file's rows are (plain ASCII, mostly) costs a
+ * regular-expression test per string; anything else is measured exactly.
+ */
+export function rowJsonBytes(row: CatalogRow): number {
+  return (
+    rowOverhead +
+    jsonNumberBytes(row.row) +
+    jsonStringBytes(row.sku) +
+    jsonStringBytes(row.name) +
+    jsonStringBytes(row.description) +
+    jsonStringBytes(row.category) +
+    jsonNumberBytes(row.priceCents) +
+    jsonStringBytes(row.currency) +
+    jsonNumberBytes(row.stock)
+  );
+}
 
 /** Groups rows into chunks no larger than the limits; `add` returns a chunk when one is full. */
 export class Chunker {
@@ -51,7 +91,8 @@ export class Chunker {
   }
 
   add(row: CatalogRow): ImportChunk | undefined {
-    const size = Buffer.byteLength(JSON.stringify(row)) + 1;
+    // The row's JSON and the comma between rows in the chunk's JSON.
+    const size = rowJsonBytes(row) + 1;
     const full =
       this.rows.length >= this.limits.maxRows || (this.rows.length > 0 && this.bytes + size > this.limits.maxBytes);
     const chunk = full ? this.flush() : undefined;

@@ -162,6 +162,18 @@ describe('splitCatalogFile: reading the file', () => {
     expect(result).toEqual({ rowsRead: 2, rowsRejected: 1, chunks: 1 });
   });
 
+  it('keeps a stray quote inside an unquoted field as text, without swallowing the rows after it', async () => {
+    const content = csvFile('SQ-1,12" tray,a "quoted" word,tea,1,EUR,1', csvLine('SQ-2'));
+
+    const { result, sink } = await split(content);
+
+    expect(sink.rows.map((r) => [r.sku, r.name, r.description])).toEqual([
+      ['SQ-1', '12" tray', 'a "quoted" word'],
+      ['SQ-2', 'Product SQ-2', 'Made for tests'],
+    ]);
+    expect(result).toEqual({ rowsRead: 2, rowsRejected: 0, chunks: 1 });
+  });
+
   it('keeps a SQL-looking name verbatim', async () => {
     const name = `Robert'); DROP TABLE products;-- "x"`;
     const content = csvFile(`S-1,"Robert'); DROP TABLE products;-- ""x""",,tea,1,EUR,1`);

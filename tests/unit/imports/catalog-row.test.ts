@@ -1,8 +1,11 @@
 // The rules for one row of a catalog CSV: the header, prices in cents, and the normalised product.
+import { isDeepStrictEqual } from 'node:util';
 import {
   catalogColumns,
   ImportFileError,
   parseRow,
+  parseRowBySchema,
+  parseValidRow,
   priceToCents,
   readHeader,
   type ColumnIndex,
@@ -123,6 +126,30 @@ describe('priceToCents', () => {
   });
 });
 
+describe('priceToCents against its pattern', () => {
+  const pattern = /^(\d{1,7})(?:\.(\d{1,2}))?$/;
+  const byPattern = (text: string) => {
+    const match = pattern.exec(text);
+    return match ? Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0')) : undefined;
+  };
+
+  it('reads every string of these characters, up to 10 long, as the pattern does', () => {
+    const characters = ['0', '1', '5', '9', '.', ',', '-', ' ', 'e', '\u0661', '\uff11'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const disagreements: string[] = [];
+    for (let i = 0; i < 50_000; i++) {
+      const length = Math.floor(next() * 11);
+      // Mostly digits and one dot, so that valid prices are common.
+      const text = Array.from({ length }, () =>
+        next() < 0.8 ? String(Math.floor(next() * 10)) : characters[Math.floor(next() * characters.length)]!,
+      ).join('');
+      if (priceToCents(text) !== byPattern(text)) disagreements.push(text);
+    }
+    expect(disagreements).toEqual([]);
+  });
+});
+
 describe('parseRow', () => {
   it('normalises a valid row: SKU trimmed and upper-cased, currency upper-cased, category lower-cased', () => {
     const result = parseRow(
@@ -207,5 +234,151 @@ describe('parseRow', () => {
     const result = parseRow(rowWith({ name: 'Gyokuro 玉露 – première', description: 'Ünïcödé 🍵' }), columns, 1);
 
     expect(result).toMatchObject({ ok: true, value: { name: 'Gyokuro 玉露 – première', description: 'Ünïcödé 🍵' } });
+  });
+});
+
+describe('parseValidRow (the fast path) against the schemas', () => {
+  /** A small seeded generator, so that a failure can be replayed. */
+  function random(seed: number) {
+    let state = seed >>> 0;
+    return () => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  // Values near every rule's edge: whitespace zod's trim removes (or not), letters whose case
+  // changes length or leaves ASCII (ß, ı, ſ, the Kelvin sign), lengths at the limits in UTF-16 units
+  // and in code points, amounts at the limits, U+FFFD.
+  const spaces = ['', ' ', '\t', '\u00a0', '\ufeff', '\u2028', '\u200b', '\r'];
+  const astral = '𝒜';
+  const pools: Record<(typeof catalogColumns)[number], string[]> = {
+    sku: [
+      'tea-1',
+      'TEA-1',
+      'a',
+      '',
+      '-',
+      'A'.repeat(40),
+      'A'.repeat(41),
+      'tea 1',
+      'straße',
+      'ıd',
+      'ſku',
+      'K1',
+      'é',
+      'A\uFFFD',
+      'Ω-1',
+      'a_b',
+    ],
+    name: [
+      'Sencha',
+      '',
+      ' ',
+      'x',
+      'n'.repeat(200),
+      'n'.repeat(201),
+      astral.repeat(100),
+      astral.repeat(101),
+      `${astral.repeat(99)}nn`,
+      'Gyokuro 玉露',
+      'Sen\uFFFDcha',
+      '"quoted"',
+    ],
+    description: [
+      '',
+      'Green tea',
+      'd'.repeat(2000),
+      'd'.repeat(2001),
+      astral.repeat(1000),
+      astral.repeat(1001),
+      'line\nbreak',
+      'Ünïcödé 🍵',
+    ],
+    category: [
+      'tea',
+      'TEA',
+      'Green-Tea',
+      'green tea',
+      '-tea',
+      'tea-',
+      '9',
+      'c'.repeat(60),
+      'c'.repeat(61),
+      '',
+      'thé',
+      'K',
+      'ı',
+      'İ',
+    ],
+    price: [
+      '12',
+      '12.5',
+      '12.50',
+      '0',
+      '0.05',
+      '00',
+      '1000000',
+      '1000000.00',
+      '1000000.01',
+      '999999.99',
+      '9999999.99',
+      '1.999',
+      '-1',
+      '1,00',
+      'abc',
+      '',
+      '.5',
+      '12.',
+      '1e3',
+      '+5',
+      '１２',
+    ],
+    currency: ['EUR', 'eur', 'Eur', 'USD', 'JPY', 'XYZ', 'EU', 'EURO', '', 'ÉUR', 'xts', 'XXX', 'eUr'],
+    stock: ['0', '7', '25', '1000000', '1000001', '0000001', '9999999', '-1', '1.5', '', ' 3', 'x', '٣'],
+  };
+  const layouts = [
+    [...catalogColumns],
+    ['stock', 'currency', 'price', 'category', 'name', 'sku'],
+    ['notes', 'sku', 'name', 'category', 'description', 'price', 'currency', 'stock', 'more'],
+  ];
+
+  it('accepts only rows the schemas accept, with the same value, and parseRow answers as the schemas do', () => {
+    const next = random(20_260_529);
+    const pick = <T>(values: T[]) => values[Math.floor(next() * values.length)]!;
+    const padded = (value: string) => (next() < 0.3 ? `${pick(spaces)}${value}${pick(spaces)}` : value);
+    let fastAccepted = 0;
+    let schemaAccepted = 0;
+    const disagreements: unknown[] = [];
+
+    for (let i = 0; i < 8_000; i++) {
+      const header = pick(layouts);
+      const index = readHeader(header);
+      // Mostly valid rows (the fast path's case), with one or more fields from the edge pools.
+      const fields = header.map((name) => {
+        if (!(name in pools)) return 'ignored';
+        const column = name as (typeof catalogColumns)[number];
+        return padded(next() < 0.7 ? pools[column][0]! : pick(pools[column]));
+      });
+      // Now and then a short row: missing fields read as empty.
+      if (next() < 0.02) fields.length = Math.floor(next() * fields.length);
+
+      const fast = parseValidRow(fields, index, i + 1);
+      const bySchema = parseRowBySchema(fields, index, i + 1);
+      const answer = parseRow(fields, index, i + 1);
+      if (fast) fastAccepted++;
+      if (bySchema.ok) schemaAccepted++;
+      if ((fast && !isDeepStrictEqual(bySchema, { ok: true, value: fast })) || !isDeepStrictEqual(answer, bySchema)) {
+        disagreements.push({ header, fields, fast, bySchema, answer });
+      }
+    }
+
+    expect(disagreements.slice(0, 3)).toEqual([]);
+    // The fast path takes most valid rows (only lengths it cannot judge in UTF-16 units go to zod).
+    expect(fastAccepted).toBeGreaterThan(0.9 * schemaAccepted);
+    expect(schemaAccepted).toBeLessThan(8_000);
   });
 });

@@ -1,5 +1,6 @@
 // Grouping valid rows into queue messages, and the schema the ETL worker checks them against.
-import { Chunker, chunkLimits, importChunkSchema } from '../../../shared/imports/import-chunk';
+import { Chunker, chunkLimits, importChunkSchema, rowJsonBytes } from '../../../shared/imports/import-chunk';
+import type { ImportChunk } from '../../../shared/imports/import-chunk';
 import { aChunk, aRow, importId } from './import-fixtures';
 
 /** What a row adds to a chunk's size, as the chunker counts it. */
@@ -82,17 +83,26 @@ describe('Chunker', () => {
     expect(full?.rows.map((r) => r.row)).toEqual([1]);
   });
 
-  it('keeps the default limits under the SQS message size', () => {
-    expect(chunkLimits.maxRows).toBe(500);
-    expect(chunkLimits.maxBytes).toBeLessThanOrEqual(256 * 1024);
+  it('keeps a chunk of the default limits, as a message, within one 240 KiB SendMessageBatch', () => {
+    expect(chunkLimits.maxRows).toBe(2000);
+    const messageBytes = (chunk: ImportChunk) => Buffer.byteLength(JSON.stringify(chunk));
+    // Short rows fill a chunk by count, long ones (the longest fields a row may have) by size.
+    const short = Array.from({ length: 2001 }, (_, i) => aRow(i + 1));
+    const long = Array.from({ length: 300 }, (_, i) =>
+      aRow(i + 1, `L-${i + 1}`.padEnd(40, '0'), { name: '茶'.repeat(200), description: '"'.repeat(2000) }),
+    );
 
-    const chunker = new Chunker(importId);
-    const rows = Array.from({ length: 501 }, (_, i) => aRow(i + 1));
-    const made = rows.map((row) => chunker.add(row)).filter((c) => c !== undefined);
-    made.push(chunker.flush()!);
+    for (const rows of [short, long]) {
+      const chunker = new Chunker(importId);
+      const made = rows.map((row) => chunker.add(row)).filter((c) => c !== undefined);
+      made.push(chunker.flush()!);
 
-    for (const chunk of made) expect(Buffer.byteLength(JSON.stringify(chunk))).toBeLessThan(64 * 1024);
-    expect(made.flatMap((c) => c.rows)).toHaveLength(501);
+      expect(made.length).toBeGreaterThan(1);
+      expect(made.flatMap((c) => c.rows)).toHaveLength(rows.length);
+      for (const chunk of made) expect(messageBytes({ ...chunk, chunk: 2 ** 31 - 1 })).toBeLessThanOrEqual(240 * 1024);
+      // Nearly full: a message carries about as much as it can.
+      expect(messageBytes(made[0]!)).toBeGreaterThan(rows === long ? 200 * 1024 : 0);
+    }
   });
 
   it('hands out chunks whose rows later adds do not change', () => {
@@ -103,6 +113,28 @@ describe('Chunker', () => {
     chunker.add(aRow(3));
 
     expect(full.rows).toEqual([aRow(1)]);
+  });
+});
+
+describe('rowJsonBytes', () => {
+  it.each([
+    ['a plain row', aRow(1)],
+    ['quotes and backslashes', aRow(2, 'Q-2', { name: 'The "big" one \\ back', description: '\\"' })],
+    ['control characters', aRow(3, 'C-3', { name: 'tab\there', description: 'new\nline\r\u0000\u001f\u007f' })],
+    ['multi-byte text', aRow(4, 'U-4', { name: '玉露 Gyokuro – première 🍵', description: 'Ünïcödé' })],
+    ['lone surrogates and separators', aRow(5, 'S-5', { name: '\ud800 \udfff', description: '\u2028\u2029\ufeff' })],
+    ['empty strings', aRow(6, 'E-6', { description: '', name: '' })],
+    ['large and odd numbers', aRow(1_234_567, 'N-7', { priceCents: 100_000_000, stock: 0, row: -0 })],
+    ['non-finite and fractional numbers', aRow(8, 'N-8', { priceCents: Number.NaN, stock: 1.5 })],
+  ])('is the UTF-8 size of the JSON of %s', (_, row) => {
+    expect(rowJsonBytes(row)).toBe(Buffer.byteLength(JSON.stringify(row)));
+  });
+
+  it('is exact for every single character a field can hold', () => {
+    for (let code = 0; code < 0x10000; code += code < 0x800 ? 1 : 97) {
+      const row = aRow(code + 1, 'X', { name: `a${String.fromCharCode(code)}b` });
+      expect([code, rowJsonBytes(row)]).toEqual([code, Buffer.byteLength(JSON.stringify(row))]);
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { v7 as uuidv7, validate as isUuid, version as uuidVersion } from 'uuid';
 import { InvalidInputError, NotFoundError } from '../../../shared/errors';
 import type { ImportJob } from '../../../shared/imports/import-job';
+import { chunkLimits } from '../../../shared/imports/import-chunk';
 import {
   createImport,
   getImport,
@@ -294,21 +295,21 @@ describe('processUpload', () => {
     expect(jobs.jobs.get(zipped.importId)).toMatchObject({ status: 'LOADING', rowsRead: 4, rowsRejected: 2 });
   });
 
-  it('sends a large file in numbered chunks within the default limits (500 rows, 60 KiB)', async () => {
+  it('sends a large file in numbered chunks within the default limits', async () => {
     const job = pendingJob();
-    const lines = Array.from({ length: 1201 }, (_, i) => csvLine(`L-${i + 1}`));
+    const lines = Array.from({ length: 4001 }, (_, i) => csvLine(`L-${i + 1}`));
 
     const outcome = await process(uploaded(job, csvFile(...lines)));
 
-    expect(outcome).toMatchObject({ outcome: 'read', rowsRead: 1201, rowsRejected: 0, chunks: queue.sent.length });
+    expect(outcome).toMatchObject({ outcome: 'read', rowsRead: 4001, rowsRejected: 0, chunks: queue.sent.length });
     expect(queue.sent.length).toBeGreaterThanOrEqual(3);
     expect(queue.sent.map((c) => c.chunk)).toEqual(queue.sent.map((_, i) => i + 1));
     for (const chunk of queue.sent) {
-      expect(chunk.rows.length).toBeLessThanOrEqual(500);
-      expect(Buffer.byteLength(JSON.stringify(chunk.rows))).toBeLessThanOrEqual(60 * 1024);
+      expect(chunk.rows.length).toBeLessThanOrEqual(chunkLimits.maxRows);
+      expect(Buffer.byteLength(JSON.stringify(chunk.rows))).toBeLessThanOrEqual(chunkLimits.maxBytes);
     }
     expect(queue.sent.flatMap((c) => c.rows.map((r) => r.row))).toEqual(lines.map((_, i) => i + 1));
-    expect(jobs.jobs.get(job.importId)).toMatchObject({ chunksSent: queue.sent.length, rowsRead: 1201 });
+    expect(jobs.jobs.get(job.importId)).toMatchObject({ chunksSent: queue.sent.length, rowsRead: 4001 });
   });
 
   it.each([
@@ -357,7 +358,7 @@ describe('processUpload', () => {
 
   it('rethrows a transient queue error, aborts the rejects report, and leaves the job claimable for a retry', async () => {
     const job = pendingJob();
-    const lines = Array.from({ length: 1100 }, (_, i) => csvLine(`T-${i + 1}`, i === 5 ? 'bad' : '1'));
+    const lines = Array.from({ length: 4000 }, (_, i) => csvLine(`T-${i + 1}`, i === 5 ? 'bad' : '1'));
     const object = uploaded(job, csvFile(...lines));
     queue.failOnChunk = { chunk: 2, error: new Error('ServiceUnavailable') };
 
@@ -370,9 +371,9 @@ describe('processUpload', () => {
     // Lambda retries the event: the same object is read again, into the same chunks.
     queue.failOnChunk = undefined;
     const outcome = await process(object);
-    expect(outcome).toMatchObject({ outcome: 'read', rowsRead: 1100, rowsRejected: 1 });
+    expect(outcome).toMatchObject({ outcome: 'read', rowsRead: 4000, rowsRejected: 1 });
     expect(queue.sent.map((c) => c.chunk)).toEqual([1, 2, 3]);
-    expect(queue.sent.flatMap((c) => c.rows)).toHaveLength(1099);
+    expect(queue.sent.flatMap((c) => c.rows)).toHaveLength(3999);
     expect(jobs.jobs.get(job.importId)!.status).toBe('LOADING');
   });
 

@@ -181,7 +181,7 @@ describe('process-upload handler', () => {
     expect(s3).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: bucket, Key: oddKey });
   });
 
-  it('sends a large file in several batches of at most 10 chunks', async () => {
+  it('sends a large file in several batches, each within SQS limits', async () => {
     jobTable(key);
     const lines = Array.from({ length: 6000 }, (_, i) => csvLine(`big-${i + 1}`));
     s3.on(GetObjectCommand).resolves(uploadedFile(csvFile(...lines)));
@@ -190,11 +190,15 @@ describe('process-upload handler', () => {
 
     const chunks = sentChunks();
     expect(outcome).toMatchObject({ outcome: 'read', rowsRead: 6000, rowsRejected: 0, chunks: chunks.length });
-    expect(chunks.length).toBeGreaterThan(10);
+    expect(chunks.length).toBeGreaterThanOrEqual(3);
     expect(chunks.map((c) => c.chunk)).toEqual(chunks.map((_, i) => i + 1));
     expect(chunks.flatMap((c) => c.rows).map((r) => r.row)).toEqual(lines.map((_, i) => i + 1));
-    for (const call of sqs.commandCalls(SendMessageBatchCommand)) {
-      expect(call.args[0].input.Entries!.length).toBeLessThanOrEqual(10);
+    const batches = sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input.Entries!);
+    expect(batches.length).toBeGreaterThanOrEqual(3);
+    for (const entries of batches) {
+      expect(entries.length).toBeLessThanOrEqual(10);
+      const bodies = entries.reduce((sum, entry) => sum + Buffer.byteLength(entry.MessageBody!), 0);
+      expect(bodies).toBeLessThanOrEqual(240 * 1024);
     }
     expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
     expect(updateNamed('SET #status = :loading')[0]!.ExpressionAttributeValues).not.toHaveProperty(':rejectsKey');
