@@ -6,12 +6,11 @@ import { z } from 'zod';
 
 const isoCurrencies = new Set(Intl.supportedValuesOf('currency'));
 
+/** What a SKU is once normalised: capital letters, digits and dashes, 1–40 long. */
+export const skuPattern = /^[A-Z0-9-]{1,40}$/;
+
 /** SKUs are the product id: trimmed, upper-cased, letters, digits and dashes, 1–40 long. */
-export const skuSchema = z
-  .string()
-  .trim()
-  .toUpperCase()
-  .regex(/^[A-Z0-9-]{1,40}$/, 'must be 1-40 letters, digits or dashes');
+export const skuSchema = z.string().trim().toUpperCase().regex(skuPattern, 'must be 1-40 letters, digits or dashes');
 
 export const currencySchema = z
   .string()

@@ -3,7 +3,7 @@
  * text fields become a product (SKU trimmed and upper-cased, price "12.5" → 1250 cents, currency
  * upper-cased, stock a whole number). A row breaks a rule → a reason for the rejects report.
  */
-import { currencySchema, productInputSchema, skuSchema, type ProductInput } from '../catalog/product';
+import { currencySchema, productInputSchema, skuPattern, skuSchema, type ProductInput } from '../catalog/product';
 
 export const catalogColumns = ['sku', 'name', 'description', 'category', 'price', 'currency', 'stock'] as const;
 export type CatalogColumn = (typeof catalogColumns)[number];
@@ -74,7 +74,6 @@ export function priceToCents(text: string): number | undefined {
 
 export type RowResult = { ok: true; value: CatalogRow } | { ok: false; reason: string };
 
-const skuPattern = /^[A-Z0-9-]{1,40}$/;
 const { name: nameSchema, description: descriptionSchema, category: categorySchema } = productInputSchema.shape;
 // The schemas' own limits. zod counts string lengths in code points, and a string of n UTF-16
 // units has from n/2 to n of them (at least one if n > 0): these bounds, in units, are ones within

@@ -4,7 +4,7 @@
  * order chunks arrive in and however often.
  */
 import { z } from 'zod';
-import { currencySchema } from '../catalog/product';
+import { currencySchema, skuPattern } from '../catalog/product';
 import type { CatalogRow } from './catalog-row';
 
 export const importChunkSchema = z.strictObject({
@@ -15,7 +15,7 @@ export const importChunkSchema = z.strictObject({
     .array(
       z.strictObject({
         row: z.number().int().min(1),
-        sku: z.string().regex(/^[A-Z0-9-]{1,40}$/),
+        sku: z.string().regex(skuPattern),
         name: z.string().min(1).max(200),
         description: z.string().max(2000),
         category: z.string().min(1).max(60),
