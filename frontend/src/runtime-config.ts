@@ -1,0 +1,17 @@
+/**
+ * The app's one runtime setting file, /config.json, fetched before the first render. It is
+ * written next to the built assets: by the local web server (infra/local/web-server.ts) for
+ * `npm start`, and from the stack's outputs after a deploy (infra/deploy/publish-web.ts). The
+ * same build therefore runs against any stack.
+ */
+export type AuthConfig =
+  /** Local stack only: tokens from the local issuer that `npm run token` also uses. */
+  | { mode: 'local'; tokenUrl: string }
+  /** Deployed: Cognito's hosted UI, OAuth 2.0 authorization code flow with PKCE. */
+  | { mode: 'cognito'; domain: string; clientId: string };
+
+export interface RuntimeConfig {
+  /** The HTTP API's base URL, without a trailing slash. */
+  apiUrl: string;
+  auth: AuthConfig;
+}
