@@ -11,7 +11,14 @@ import {
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  BucketAlreadyExists,
+  BucketAlreadyOwnedByYou,
+  CreateBucketCommand,
+  PutBucketCorsCommand,
+  S3Client,
+  type CORSRule,
+} from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -125,6 +132,17 @@ function tableInput(props: Record<string, Json>): CreateTableCommandInput {
   ) as unknown as CreateTableCommandInput;
 }
 
+/** A CloudFormation CorsRule as the S3 API's CORSRule, allowing the local web origins. */
+function localCorsRule(rule: Record<string, Json>, webOrigins: readonly string[]): CORSRule {
+  return {
+    AllowedMethods: rule.AllowedMethods as string[],
+    AllowedOrigins: [...webOrigins],
+    AllowedHeaders: rule.AllowedHeaders as string[] | undefined,
+    ExposeHeaders: rule.ExposedHeaders as string[] | undefined,
+    MaxAgeSeconds: rule.MaxAge as number | undefined,
+  };
+}
+
 const queueAttributeNames = [
   'DelaySeconds',
   'MaximumMessageSize',
@@ -140,6 +158,8 @@ export async function createLocalResources(
   config: ServiceConfig,
   endpoints: LocalEndpoints,
   credentials: { accessKeyId: string; secretAccessKey: string },
+  /** Where the local web app is served: buckets' CORS rules name it instead of CloudFront's domain. */
+  webOrigins: readonly string[] = [],
 ): Promise<Map<string, LocalResource>> {
   const region = config.provider.region;
   const clientConfig = { region, credentials };
@@ -174,7 +194,8 @@ export async function createLocalResources(
 
   for (const [id, resource] of ofType('AWS::S3::Bucket')) {
     // Notifications name functions, which are no resources here; event-sources.ts runs them.
-    const { NotificationConfiguration: _notifications, ...unresolved } = props(resource);
+    // CORS rules name the CloudFront domain, which locally is the local web server (web-server.ts).
+    const { NotificationConfiguration: _notifications, CorsConfiguration: cors, ...unresolved } = props(resource);
     const p = intrinsics.resolve(unresolved) as Record<string, Json>;
     const bucket =
       (p.BucketName as string | undefined) ?? `${config.service}-${config.provider.stage}-${id.toLowerCase()}`;
@@ -183,6 +204,15 @@ export async function createLocalResources(
     } catch (error) {
       // s3rver keeps buckets on disk between starts and answers BucketAlreadyExists for our own.
       if (!(error instanceof BucketAlreadyOwnedByYou || error instanceof BucketAlreadyExists)) throw error;
+    }
+    const corsRules = (cors as { CorsRules?: Record<string, Json>[] } | undefined)?.CorsRules;
+    if (corsRules?.length) {
+      await s3.send(
+        new PutBucketCorsCommand({
+          Bucket: bucket,
+          CORSConfiguration: { CORSRules: corsRules.map((rule) => localCorsRule(rule, webOrigins)) },
+        }),
+      );
     }
     created.set(id, { type: resource.Type, ref: bucket, arn: `arn:aws:s3:::${bucket}` });
   }

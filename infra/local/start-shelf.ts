@@ -15,8 +15,11 @@ import { createLocalResources, type LocalResource } from './local-resources';
 import { projectCatalog, seedDemoCatalog } from './seed';
 import { frameworkEnv, loadServiceConfig, repoRoot, serverlessBin } from './service-config';
 import { assertPortFree, Supervisor, waitForPort } from './supervisor';
+import { buildWebApp, startWebServer } from './web-server';
 
 export interface ShelfPorts {
+  /** The web app (infra/local/web-server.ts). */
+  web: number;
   api: number;
   lambda: number;
   websocket: number;
@@ -40,6 +43,7 @@ export interface ShelfOptions {
 }
 
 export interface RunningShelf {
+  webUrl: string;
   apiUrl: string;
   /** serverless-offline's Lambda Invoke API (what the local event sources call). */
   lambdaEndpoint: string;
@@ -53,6 +57,7 @@ export interface RunningShelf {
 }
 
 export const defaultPorts: ShelfPorts = {
+  web: 8080,
   api: 3000,
   lambda: 3002,
   websocket: 3001,
@@ -79,6 +84,12 @@ export async function startShelf({
   try {
     mkdirSync(dataDir, { recursive: true });
     // The slow, independent parts start together.
+    await assertPortFree('web app', ports.web);
+    const webRoot = join(dataDir, 'web');
+    const webBuild = new AbortController();
+    supervisor.add('web app build', () => Promise.resolve(webBuild.abort()));
+    // The browser may call the app by either name; S3's CORS rules allow both.
+    const webOrigins = [`http://127.0.0.1:${ports.web}`, `http://localhost:${ports.web}`];
     const [config, dynamodb, s3, sqs, databaseUrl] = await Promise.all([
       loadServiceConfig(stage).then((c) => (step('read serverless.yml'), c)),
       startDynamoDbLocal(supervisor, ports.dynamodb, join(dataDir, 'dynamodb'), fail).then(
@@ -89,6 +100,7 @@ export async function startShelf({
       startPostgres(supervisor, ports.postgres, join(dataDir, 'postgres'), 'shelf').then(
         (u) => (step('PostgreSQL ready'), u),
       ),
+      buildWebApp(webRoot, webBuild.signal).then(() => step('web app built (Vite)')),
     ]);
     const region = config.provider.region;
     const endpoints = { dynamodb, s3: s3.endpoint, sqs };
@@ -98,7 +110,7 @@ export async function startShelf({
     try {
       const [applied, created] = await Promise.all([
         migrate(pool),
-        createLocalResources(config, endpoints, localCredentials),
+        createLocalResources(config, endpoints, localCredentials, webOrigins),
       ]);
       resources = created;
       step(
@@ -185,12 +197,17 @@ export async function startShelf({
     supervisor.add('event sources', () => eventSources.stop());
     step(`event sources: ${eventSources.sources.join('; ') || 'none declared'}`);
 
+    const web = await startWebServer({ port: ports.web, root: webRoot, apiUrl, s3Endpoint: s3.endpoint });
+    supervisor.add('web app', () => web.stop());
+    step(`web app on ${web.url}`);
+
     // Where scripts (npm run redrive) find this stack; gone again once it stops.
     const stackFile = join(dataDir, 'stack.json');
     writeFileSync(
       stackFile,
       `${JSON.stringify(
         {
+          webUrl: web.url,
           apiUrl,
           lambdaEndpoint,
           region,
@@ -204,6 +221,7 @@ export async function startShelf({
     supervisor.add('stack.json', () => rm(stackFile, { force: true }));
 
     return {
+      webUrl: web.url,
       apiUrl,
       lambdaEndpoint,
       databaseUrl,

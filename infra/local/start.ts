@@ -55,7 +55,7 @@ async function main() {
   });
 
   console.log(
-    `\nShelf is running: API ${shelf.apiUrl}  (try ${shelf.apiUrl}/products; token: npm run token -- --role admin)`,
+    `\nShelf is running: web ${shelf.webUrl}  API ${shelf.apiUrl}  (try ${shelf.apiUrl}/products; token: npm run token -- --role admin)`,
   );
 }
 

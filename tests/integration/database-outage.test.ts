@@ -12,7 +12,16 @@ import { v7 as uuidv7 } from 'uuid';
 import { repoRoot } from '../../infra/local/service-config';
 import { closeDb, db, until } from './helpers';
 
-const ports = { api: 3300, lambda: 3302, websocket: 3301, dynamodb: 8300, s3: 4869, sqs: 9624, postgres: 54359 };
+const ports = {
+  web: 3380,
+  api: 3300,
+  lambda: 3302,
+  websocket: 3301,
+  dynamodb: 8300,
+  s3: 4869,
+  sqs: 9624,
+  postgres: 54359,
+};
 const proxyPort = 54369;
 
 /** Forwards TCP to PostgreSQL until cut; while cut, it refuses (closes) every connection. */

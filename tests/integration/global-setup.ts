@@ -9,6 +9,7 @@ import { repoRoot } from '../../infra/local/service-config';
 import { startShelf, type RunningShelf } from '../../infra/local/start-shelf';
 
 export const testPorts = {
+  web: 3180,
   api: 3100,
   lambda: 3102,
   websocket: 3101,
@@ -40,6 +41,7 @@ export default async function globalSetup(): Promise<void> {
   globalThis.shelfStackLog = log;
   process.env.SHELF_TEST_DATA_DIR = dataDir;
   process.env.SHELF_TEST_API_URL = shelf.apiUrl;
+  process.env.SHELF_TEST_WEB_URL = shelf.webUrl;
   process.env.SHELF_TEST_DATABASE_URL = shelf.databaseUrl;
   process.env.SHELF_TEST_DYNAMODB_URL = shelf.endpoints.dynamodb;
   process.env.SHELF_TEST_CATALOG_TABLE = shelf.resources.get('CatalogTable')!.ref;

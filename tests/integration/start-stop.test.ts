@@ -10,7 +10,16 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { repoRoot } from '../../infra/local/service-config';
 import { until } from './helpers';
 
-const ports = { api: 3200, lambda: 3202, websocket: 3201, dynamodb: 8200, s3: 4769, sqs: 9524, postgres: 54349 };
+const ports = {
+  web: 3280,
+  api: 3200,
+  lambda: 3202,
+  websocket: 3201,
+  dynamodb: 8200,
+  s3: 4769,
+  sqs: 9524,
+  postgres: 54349,
+};
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -59,7 +68,7 @@ describe('npm start', () => {
   });
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('prints "Shelf is running" with the API URL, serves it, and leaves nothing behind on Ctrl-C', async () => {
+  it('prints "Shelf is running" with the web and API URLs, serves both, and leaves nothing behind on Ctrl-C', async () => {
     const shelf = start(dataDir);
     try {
       const line = await until(
@@ -76,6 +85,10 @@ describe('npm start', () => {
       expect(line).toContain(`http://127.0.0.1:${ports.api}`);
       const health = await fetch(`http://127.0.0.1:${ports.api}/health`);
       expect(health.status).toBe(200);
+      expect(line).toContain(`web http://127.0.0.1:${ports.web}`);
+      const page = await fetch(`http://127.0.0.1:${ports.web}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="app">');
 
       process.kill(-shelf.child.pid!, 'SIGINT');
       expect(await shelf.exited).toBe(0);

@@ -1,0 +1,167 @@
+/** The catalog: search, a category filter, and pages of products ("Load more"). */
+import { useEffect, useState } from 'preact/hooks';
+import type { Product } from '../api';
+import { addToCart } from '../cart';
+import { useShop } from '../context';
+import { formatMoney } from '../format';
+import { navigate } from '../router';
+import { ErrorMessage, Loading, messageOf, PageTitle } from '../ui';
+
+/** The API has no list of categories; the filter offers every category seen so far in this visit. */
+const seenCategories = new Set<string>();
+
+export function CatalogPage({ query }: { query: URLSearchParams }) {
+  const { api } = useShop();
+  const category = query.get('category') ?? '';
+  const q = query.get('q') ?? '';
+  const [items, setItems] = useState<Product[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [state, setState] = useState<'loading' | 'idle' | 'more'>('loading');
+  const [error, setError] = useState<unknown>();
+  const [added, setAdded] = useState<string>();
+  const [search, setSearch] = useState(q);
+  const [generation, setGeneration] = useState(0);
+
+  useEffect(() => setSearch(q), [q]);
+
+  useEffect(() => {
+    let current = true;
+    setState('loading');
+    setError(undefined);
+    api.listProducts({ category, q, limit: 12 }).then(
+      (page) => {
+        if (!current) return;
+        page.items.forEach((p) => seenCategories.add(p.category));
+        setItems(page.items);
+        setCursor(page.nextCursor);
+        setState('idle');
+      },
+      (failure: unknown) => {
+        if (!current) return;
+        setError(failure);
+        setItems([]);
+        setState('idle');
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [api, category, q, generation]);
+
+  async function loadMore() {
+    if (!cursor) return;
+    setState('more');
+    try {
+      const page = await api.listProducts({ category, q, cursor, limit: 12 });
+      page.items.forEach((p) => seenCategories.add(p.category));
+      setItems((existing) => [...existing, ...page.items]);
+      setCursor(page.nextCursor);
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setState('idle');
+    }
+  }
+
+  function applyFilters(next: { category?: string; q?: string }) {
+    const params = new URLSearchParams();
+    const nextCategory = next.category ?? category;
+    const nextQ = (next.q ?? q).trim();
+    if (nextCategory) params.set('category', nextCategory);
+    if (nextQ) params.set('q', nextQ);
+    const text = params.toString();
+    navigate(text ? `/?${text}` : '/');
+  }
+
+  const categories = [...new Set([...seenCategories, ...(category ? [category] : [])])].sort();
+
+  return (
+    <section>
+      <PageTitle>Catalog</PageTitle>
+      <form
+        class="filters"
+        role="search"
+        onSubmit={(event) => {
+          event.preventDefault();
+          applyFilters({ q: search });
+        }}
+      >
+        <div class="field">
+          <label for="catalog-search">Search products</label>
+          <input
+            id="catalog-search"
+            type="search"
+            name="q"
+            value={search}
+            maxLength={100}
+            onInput={(event) => setSearch(event.currentTarget.value)}
+          />
+        </div>
+        <div class="field">
+          <label for="catalog-category">Category</label>
+          <select
+            id="catalog-category"
+            name="category"
+            value={category}
+            onChange={(event) => applyFilters({ category: event.currentTarget.value, q: search })}
+          >
+            <option value="">All categories</option>
+            {categories.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit">Search</button>
+      </form>
+
+      {error !== undefined && <ErrorMessage error={error} retry={() => setGeneration((g) => g + 1)} />}
+      {state === 'loading' && <Loading what="products" />}
+      {state !== 'loading' && error === undefined && items.length === 0 && (
+        <p class="empty">
+          No products match{q ? ` “${q}”` : ''}
+          {category ? ` in ${category}` : ''}.
+        </p>
+      )}
+      <p class="visually-hidden" role="status">
+        {added ? `${added} added to your cart` : ''}
+      </p>
+      {state !== 'loading' && items.length > 0 && (
+        <ul class="product-grid" aria-label="Products">
+          {items.map((product) => (
+            <li key={product.sku} class="card">
+              <h2>
+                <a href={`/products/${encodeURIComponent(product.sku)}`}>{product.name}</a>
+              </h2>
+              <p class="meta">
+                <span class="category">{product.category}</span> · <span class="sku">{product.sku}</span>
+              </p>
+              <p class="price">{formatMoney(product.priceCents, product.currency)}</p>
+              <p class={product.stock > 0 ? 'stock' : 'stock out'}>
+                {product.stock > 0 ? `${product.stock} in stock` : 'Out of stock'}
+              </p>
+              <button
+                type="button"
+                disabled={product.stock === 0}
+                aria-label={`Add ${product.name} to cart`}
+                onClick={() => {
+                  addToCart(product, 1);
+                  setAdded(product.name);
+                }}
+              >
+                Add to cart
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {cursor && state !== 'loading' && (
+        <button type="button" class="secondary" onClick={() => void loadMore()} disabled={state === 'more'}>
+          {state === 'more' ? 'Loading…' : 'Load more'}
+        </button>
+      )}
+      {error !== undefined && state === 'idle' && items.length > 0 && <p class="hint">{messageOf(error)}</p>}
+    </section>
+  );
+}

@@ -1,0 +1,88 @@
+/** Small building blocks every screen uses: async loading, error and empty states, role gates. */
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { ApiError } from './api';
+import { session, type Role } from './auth';
+import { useStore } from './store';
+
+export type Async<T> = { state: 'loading' } | { state: 'failed'; error: Error } | { state: 'done'; value: T };
+
+/** Runs `load` whenever `deps` change; `reload` runs it again. Stale answers are dropped. */
+export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): [Async<T>, () => void] {
+  const [result, setResult] = useState<Async<T>>({ state: 'loading' });
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => {
+    let current = true;
+    setResult({ state: 'loading' });
+    load().then(
+      (value) => current && setResult({ state: 'done', value }),
+      (error: Error) => current && setResult({ state: 'failed', error }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [...deps, generation]);
+  return [result, useCallback(() => setGeneration((g) => g + 1), [])];
+}
+
+export function messageOf(error: unknown): string {
+  if (error instanceof ApiError || error instanceof Error) return error.message;
+  return 'Something went wrong.';
+}
+
+export function ErrorMessage({ error, retry }: { error: unknown; retry?: () => void }) {
+  return (
+    <div class="notice error" role="alert">
+      <p>{messageOf(error)}</p>
+      {retry && (
+        <button type="button" onClick={retry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p class="loading" role="status">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function PageTitle({ children }: { children: ComponentChildren }) {
+  // tabIndex -1: the app moves focus here after each navigation, so screen readers announce it.
+  return (
+    <h1 tabIndex={-1} class="page-title">
+      {children}
+    </h1>
+  );
+}
+
+/** Shows `children` only to a signed-in user with one of `roles`. */
+export function RequireRole({ roles, children }: { roles: Role[]; children: ComponentChildren }) {
+  const current = useStore(session);
+  if (!current) {
+    const returnTo = encodeURIComponent(window.location.pathname + window.location.search);
+    return (
+      <section>
+        <PageTitle>Sign in first</PageTitle>
+        <p>
+          This page needs you to be signed in. <a href={`/sign-in?returnTo=${returnTo}`}>Sign in</a>
+        </p>
+      </section>
+    );
+  }
+  if (!roles.includes(current.role)) {
+    return (
+      <section>
+        <PageTitle>Not for this account</PageTitle>
+        <p>
+          This page is for {roles.join(' or ')} accounts; you are signed in as {current.role}.
+        </p>
+      </section>
+    );
+  }
+  return <>{children}</>;
+}

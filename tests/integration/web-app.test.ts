@@ -1,0 +1,206 @@
+/**
+ * The web app in a real browser (Debian's headless Chromium, driven by playwright-core) against
+ * the local stack: the page is served with the edge function's security headers, a shopper finds
+ * a product and orders it, an admin imports a CSV and watches the job complete. Each step leaves
+ * a screenshot in test-output/browser/; any console error or uncaught page error fails the test.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { repoRoot } from '../../infra/local/service-config';
+import { adminToken, api, closeDb, createProduct, orderCountFor, uniqueSku } from './helpers';
+
+const webUrl = () => process.env.SHELF_TEST_WEB_URL!;
+const screenshots = join(repoRoot, 'test-output', 'browser');
+/** Debian's package (`.ci/run` installs it): npm's own browser downloads do not work everywhere. */
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let problems: string[];
+
+beforeAll(async () => {
+  mkdirSync(screenshots, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    // As root (CI) Chromium needs --no-sandbox; the rest keep it off the network it would call home on.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await closeDb();
+});
+
+beforeEach(async () => {
+  context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  page = await context.newPage();
+  problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+});
+
+afterEach(async () => {
+  await context?.close();
+  // Every test also proves the app ran without a console error (a CSP violation is one).
+  expect(problems).toEqual([]);
+});
+
+async function shot(name: string) {
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+}
+
+async function signIn(role: 'shopper' | 'admin', userId: string) {
+  await page.getByRole('banner').getByRole('link', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Sign in (local stack only)' }).waitFor();
+  await page.getByLabel(role === 'admin' ? /^Admin/ : /^Shopper/).check();
+  await page.getByLabel('User id').fill(userId);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText(`${userId}@example.com`).waitFor();
+}
+
+it('serves the app with the same security headers the Lambda@Edge function adds', async () => {
+  const response = await page.goto(`${webUrl()}/orders`);
+  expect(response?.status()).toBe(200);
+  const headers = response!.headers();
+  expect(headers['content-security-policy']).toContain("default-src 'self'");
+  expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  expect(headers['content-security-policy']).toContain(`connect-src 'self' ${process.env.SHELF_TEST_API_URL}`);
+  expect(headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+  expect(headers['x-content-type-options']).toBe('nosniff');
+  expect(headers['x-frame-options']).toBe('DENY');
+  expect(headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+  expect(headers['permissions-policy']).toContain('camera=()');
+  // A client route (/orders) is the app itself: the SPA fallback, as CloudFront's error responses give.
+  await page.getByRole('heading', { name: 'Sign in first' }).waitFor();
+  await shot('00-client-route-needs-sign-in');
+});
+
+it('lets a shopper find a product, order it, and see the order in "my orders"', async () => {
+  const word = `kettle${randomUUID().slice(0, 6)}`;
+  const sku = uniqueSku('WEB');
+  await createProduct(sku, { name: `Gooseneck ${word}`, category: 'brewing', priceCents: 4250, stock: 5 });
+  const shopper = `web-shopper-${randomUUID().slice(0, 8)}`;
+
+  await page.goto(webUrl());
+  await page.getByRole('list', { name: 'Products' }).waitFor();
+  await shot('10-catalog');
+
+  await page.getByLabel('Search products').fill(word);
+  await page.getByRole('button', { name: 'Search' }).click();
+  const card = page.getByRole('listitem').filter({ hasText: `Gooseneck ${word}` });
+  await card.waitFor();
+  expect(await page.getByRole('list', { name: 'Products' }).getByRole('listitem').count()).toBe(1);
+  await shot('11-search-result');
+
+  await card.getByRole('link', { name: `Gooseneck ${word}` }).click();
+  await page.getByRole('heading', { name: `Gooseneck ${word}` }).waitFor();
+  await page.getByText('5 in stock').waitFor();
+  await page.getByLabel('Quantity').fill('2');
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await page.getByText('Added 2 to your cart').waitFor();
+  await shot('12-product-added');
+
+  await page.getByRole('link', { name: /^Cart/ }).click();
+  await page.getByRole('heading', { name: 'Your cart' }).waitFor();
+  await page.getByText('Total: €85.00').waitFor();
+  await signIn('shopper', shopper);
+  await page.getByRole('heading', { name: 'Your cart' }).waitFor();
+  await shot('13-cart-signed-in');
+
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await page.getByRole('heading', { name: 'My orders' }).waitFor();
+  await page.getByText('Thank you: your order is placed.').waitFor();
+  const order = page.getByRole('list', { name: 'Orders, newest first' }).getByRole('listitem').first();
+  await order.getByText(`2 × Gooseneck ${word} (${sku})`).waitFor();
+  await shot('14-my-orders');
+
+  // The data behind the screen: one order for this shopper, and the stock it took.
+  expect(await orderCountFor(shopper)).toBe(1);
+  const product = await api('GET', `/products/${sku}`);
+  expect(product.body.stock).toBe(3);
+  // The cart is empty once the order is placed.
+  await page.getByRole('link', { name: /^Cart/ }).click();
+  await page.getByText('Your cart is empty.').waitFor();
+});
+
+it('shows the API’s own message when stock runs out between cart and checkout, and orders nothing', async () => {
+  const sku = uniqueSku('WEB');
+  await createProduct(sku, { name: 'Last teapot', priceCents: 3000, stock: 1 });
+  const shopper = `web-shopper-${randomUUID().slice(0, 8)}`;
+
+  await page.goto(`${webUrl()}/products/${sku}`);
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await page.goto(`${webUrl()}/cart`);
+  await signIn('shopper', shopper);
+  // Someone else takes the last one.
+  await createProduct(sku, { name: 'Last teapot', priceCents: 3000, stock: 0 });
+
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await page.getByRole('alert').getByText(`Not enough stock for ${sku}`).waitFor();
+  await page.getByText('Sold out').waitFor();
+  await shot('15-out-of-stock');
+  expect(await orderCountFor(shopper)).toBe(0);
+  // A 409 is the API's answer, not a failure of the page: Chromium still logs the failed fetch.
+  problems = problems.filter((p) => !p.includes('status of 409'));
+});
+
+it('lets an admin upload a catalog CSV and watch the import complete with the right counts', async () => {
+  const [good1, good2, bad] = [uniqueSku('WEBIMP'), uniqueSku('WEBIMP'), uniqueSku('WEBIMP')];
+  const csv = [
+    'sku,name,description,category,price,currency,stock',
+    `${good1},Imported mug,"Stoneware, 300 ml",tableware,12.50,EUR,4`,
+    `${good2},Imported spoon,,tableware,3,EUR,10`,
+    `${bad},Bad price,,tableware,12.345,EUR,1`,
+  ].join('\n');
+
+  await page.goto(webUrl());
+  await signIn('admin', `web-admin-${randomUUID().slice(0, 8)}`);
+  await page.getByRole('link', { name: 'Import catalog' }).click();
+  await page.getByRole('heading', { name: 'Import a catalog file' }).waitFor();
+  await page.getByLabel('Catalog file').setInputFiles({
+    name: 'web-import.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(csv),
+  });
+  await shot('20-import-chosen');
+  await page.getByRole('button', { name: 'Upload and import' }).click();
+
+  await page.getByRole('heading', { name: 'Import of web-import.csv' }).waitFor();
+  await page.locator('[data-status="COMPLETED"]').waitFor({ timeout: 60_000 });
+  expect(await page.locator('[data-count="rowsRead"]').textContent()).toBe('3');
+  expect(await page.locator('[data-count="rowsRejected"]').textContent()).toBe('1');
+  expect(await page.locator('[data-count="rowsLoaded"]').textContent()).toBe('2');
+  const report = page.getByRole('link', { name: 'Download the rejects report' });
+  await report.waitFor();
+  await shot('21-import-completed');
+
+  // The rejects report behind the link names the bad row; the good rows are in the catalog.
+  const rejects = await fetch((await report.getAttribute('href'))!);
+  expect(rejects.status).toBe(200);
+  const rejected = parse<Record<string, string>>(await rejects.text(), { columns: true });
+  expect(rejected).toEqual([expect.objectContaining({ row: '3', sku: bad, price: '12.345' })]);
+  expect(rejected[0]!.reason).toMatch(/price "12\.345"/);
+  const mug = await api('GET', `/products/${good1}`);
+  expect(mug.body).toMatchObject({ name: 'Imported mug', priceCents: 1250, stock: 4 });
+
+  // The import job's page id is the API's job: same counts there.
+  const importId = page.url().split('/').at(-1)!;
+  const job = await api('GET', `/imports/${importId}`, { token: adminToken() });
+  expect(job.body).toMatchObject({ status: 'COMPLETED', rowsRead: 3, rowsRejected: 1, rowsLoaded: 2 });
+});
