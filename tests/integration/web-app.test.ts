@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { parse } from 'csv-parse/sync';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot } from '../../infra/local/service-config';
@@ -61,14 +62,20 @@ afterEach(async () => {
   expect(problems).toEqual([]);
 });
 
+/** A screenshot of the step, and axe-core's WCAG 2.1 A/AA checks of the page as it is. */
 async function shot(name: string) {
   await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  const { violations } = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  expect(violations.map((v) => `${name}: ${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
 }
 
 async function signIn(role: 'shopper' | 'admin', userId: string) {
   await page.getByRole('banner').getByRole('link', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Sign in (local stack only)' }).waitFor();
   await page.getByLabel(role === 'admin' ? /^Admin/ : /^Shopper/).check();
+  await shot(`01-sign-in-${role}`);
   await page.getByLabel('User id').fill(userId);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText(`${userId}@example.com`).waitFor();
@@ -158,6 +165,36 @@ it('shows the API’s own message when stock runs out between cart and checkout,
   expect(await orderCountFor(shopper)).toBe(0);
   // A 409 is the API's answer, not a failure of the page: Chromium still logs the failed fetch.
   problems = problems.filter((p) => !p.includes('status of 409'));
+});
+
+it('lets an admin edit a product, showing the API’s field errors until the input is valid', async () => {
+  const sku = uniqueSku('WEB');
+  await createProduct(sku, { name: 'Plain jug', category: 'tableware', priceCents: 1500, stock: 2 });
+
+  await page.goto(`${webUrl()}/products/${sku}`);
+  await signIn('admin', `web-admin-${randomUUID().slice(0, 8)}`);
+  await page.getByRole('link', { name: 'Edit this product' }).click();
+  await page.getByRole('heading', { name: `Edit ${sku}` }).waitFor();
+  expect(await page.getByLabel('Price').inputValue()).toBe('15.00');
+
+  await page.getByLabel('Category').fill('Not a category!');
+  await page.getByLabel('Price').fill('19.90');
+  await page.getByRole('button', { name: 'Save product' }).click();
+  await page.getByRole('alert').getByText('Invalid body.category').waitFor();
+  // The field the API named is marked and explained where it is.
+  expect(await page.getByLabel('Category').getAttribute('aria-invalid')).toBe('true');
+  await page.getByText('must be 1-60 lowercase letters, digits or dashes').waitFor();
+  await shot('30-product-field-error');
+  expect((await api('GET', `/products/${sku}`)).body).toMatchObject({ category: 'tableware', priceCents: 1500 });
+
+  await page.getByLabel('Category').fill('jugs');
+  await page.getByRole('button', { name: 'Save product' }).click();
+  await page.getByRole('heading', { name: 'Plain jug' }).waitFor();
+  await page.getByText('€19.90').waitFor();
+  await shot('31-product-saved');
+  expect((await api('GET', `/products/${sku}`)).body).toMatchObject({ category: 'jugs', priceCents: 1990, stock: 2 });
+  // The 400 was the API's answer to bad input, which the page showed; Chromium logs it anyway.
+  problems = problems.filter((p) => !p.includes('status of 400'));
 });
 
 it('lets an admin upload a catalog CSV and watch the import complete with the right counts', async () => {

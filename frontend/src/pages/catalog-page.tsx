@@ -144,13 +144,12 @@ export function CatalogPage({ query }: { query: URLSearchParams }) {
               <button
                 type="button"
                 disabled={product.stock === 0}
-                aria-label={`Add ${product.name} to cart`}
                 onClick={() => {
                   addToCart(product, 1);
                   setAdded(product.name);
                 }}
               >
-                Add to cart
+                Add to cart<span class="visually-hidden">: {product.name}</span>
               </button>
             </li>
           ))}
