@@ -2,25 +2,74 @@
  * `serverless package` works offline with no AWS credentials, and the CloudFormation template it
  * writes is valid (cfn-lint when installed, @aws/cloudformation-validate always) and has the
  * shape Shelf promises: one bundled zip per function, Node 24 on arm64, tracing, log retention,
- * a role per function, and the JWT authorizer on every non-public route.
+ * a role per function, and the JWT authorizer on every non-public route; and the web tier:
+ * private bucket, CloudFront with Origin Access Control, the Lambda@Edge function within Lambda@Edge's
+ * rules, CORS for uploads from the web origin, and Cognito's hosted UI for the web app.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RegoEngine, TemplateFile } from '@aws/cloudformation-validate';
+import { webStackOutputKeys } from '../../infra/deploy/publish-plan';
 import { frameworkEnv, repoRoot, serverlessBin } from '../../infra/local/service-config';
 
-type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: unknown };
+type Resource = {
+  Type: string;
+  Properties: Record<string, any>;
+  DependsOn?: string | string[];
+  DeletionPolicy?: string;
+};
 interface Template {
   Resources: Record<string, Resource>;
+  Outputs: Record<string, { Value: unknown }>;
 }
 
 const outDir = join(repoRoot, '.serverless');
 const templatePath = join(outDir, 'cloudformation-template-update-stack.json');
 let template: Template;
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+const resource = (id: string) => {
+  const found = template.Resources[id];
+  if (!found) throw new Error(`The template has no resource ${id}`);
+  return found;
+};
+
+/**
+ * The Lambda@Edge function, the one exception to the rules every other function follows: Lambda@Edge
+ * runs neither Node.js 24 nor arm64 nor X-Ray, writes its logs to other log groups, and needs a role
+ * that edgelambda.amazonaws.com may assume. Its own rules are checked in "the web tier" below.
+ */
+const edgeFunctionId = 'AddSecurityHeadersLambdaFunction';
+const distribution = () => resource('CloudFrontDistribution').Properties.DistributionConfig;
+
+/** The functions the distribution runs at the edge (each association names a version of one). */
+function edgeFunctionIds(): string[] {
+  const config = distribution();
+  const behaviors = [config.DefaultCacheBehavior, ...(config.CacheBehaviors ?? [])];
+  return behaviors
+    .flatMap((b) => b.LambdaFunctionAssociations ?? [])
+    .map((a) => resource(a.LambdaFunctionARN.Ref).Properties.FunctionName.Ref as string);
+}
+
+/** The resources `value` refers to: Ref, Fn::GetAtt and Fn::Sub's ${Name} / ${Name.Attribute}. */
+function references(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(references);
+  if (value === null || typeof value !== 'object') return [];
+  const found: string[] = [];
+  for (const [key, inner] of Object.entries(value)) {
+    if (key === 'Ref' && typeof inner === 'string') found.push(inner);
+    else if (key === 'Fn::GetAtt') found.push(Array.isArray(inner) ? inner[0] : String(inner).split('.')[0]!);
+    else if (key === 'Fn::Sub') {
+      const [text, variables] = Array.isArray(inner) ? inner : [inner, {}];
+      for (const [, name] of String(text).matchAll(/\$\{([^}!]+)\}/g))
+        if (!(name! in variables)) found.push(name!.split('.')[0]!);
+      found.push(...references(variables));
+    } else found.push(...references(inner));
+  }
+  return found.filter((id) => id in template.Resources);
+}
 
 beforeAll(async () => {
   // No credentials and no AWS configuration at all: packaging must not need an account.
@@ -62,11 +111,15 @@ describe('the packaged template', () => {
     expect(required.filter((name) => name !== '@aws-sdk/signature-v4-crt')).toEqual([]);
   });
 
-  it('runs every function on Node.js 24, arm64, with active tracing, its own role and a log group with retention', () => {
+  it('runs every function but the edge one on Node.js 24, arm64, with active tracing, its own role and a log group with retention', () => {
+    // The exception is exactly the function CloudFront runs at the edge, and nothing else.
+    expect(edgeFunctionIds()).toEqual([edgeFunctionId]);
     const logGroups = new Map(
       ofType('AWS::Logs::LogGroup').map(([, g]) => [JSON.stringify(g.Properties.LogGroupName), g]),
     );
-    for (const [id, fn] of ofType('AWS::Lambda::Function')) {
+    const functions = ofType('AWS::Lambda::Function').filter(([id]) => id !== edgeFunctionId);
+    expect(functions.length).toBeGreaterThanOrEqual(8);
+    for (const [id, fn] of functions) {
       expect({ id, runtime: fn.Properties.Runtime, arch: fn.Properties.Architectures }).toEqual({
         id,
         runtime: 'nodejs24.x',
@@ -108,6 +161,22 @@ describe('the packaged template', () => {
     }
   });
 
+  it('has no circular dependency between resources', () => {
+    const graph = new Map(
+      Object.entries(template.Resources).map(([id, r]) => [id, [...references(r), ...[r.DependsOn ?? []].flat()]]),
+    );
+    const done = new Set<string>();
+    const cycles: string[] = [];
+    const visit = (id: string, path: string[]) => {
+      if (path.includes(id)) return void cycles.push([...path.slice(path.indexOf(id)), id].join(' → '));
+      if (done.has(id)) return;
+      for (const next of graph.get(id) ?? []) visit(next, [...path, id]);
+      done.add(id);
+    };
+    for (const id of graph.keys()) visit(id, []);
+    expect(cycles).toEqual([]);
+  });
+
   it('passes @aws/cloudformation-validate with no errors', () => {
     const engine = new RegoEngine();
     try {
@@ -137,5 +206,209 @@ describe('the packaged template', () => {
     );
     const findings = JSON.parse(result.stdout || '[]') as { Level: string; Rule: { Id: string }; Message: string }[];
     expect(findings.filter((f) => f.Level === 'Error').map((f) => `${f.Rule.Id}: ${f.Message}`)).toEqual([]);
+  });
+});
+
+describe('the web tier', () => {
+  it('keeps the web bucket private, encrypted, TLS-only and readable by this distribution alone', () => {
+    const bucket = resource('WebBucket').Properties;
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+    ]);
+    expect(bucket.WebsiteConfiguration).toBeUndefined();
+
+    const policies = ofType('AWS::S3::BucketPolicy').filter(([, p]) => p.Properties.Bucket.Ref === 'WebBucket');
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]![1].Properties.PolicyDocument.Statement as Record<string, any>[];
+    expect(statements).toContainEqual({
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:*',
+      Resource: [{ 'Fn::GetAtt': ['WebBucket', 'Arn'] }, { 'Fn::Sub': '${WebBucket.Arn}/*' }],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    expect(statements.filter((st) => st.Effect === 'Allow')).toEqual([
+      {
+        Sid: 'AllowCloudFrontRead',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Action: 's3:GetObject',
+        Resource: { 'Fn::Sub': '${WebBucket.Arn}/*' },
+        Condition: {
+          StringEquals: {
+            'AWS:SourceArn': {
+              'Fn::Sub': 'arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${CloudFrontDistribution}',
+            },
+          },
+        },
+      },
+    ]);
+  });
+
+  it('reaches the bucket through Origin Access Control, from the default behaviour', () => {
+    expect(resource('WebOriginAccessControl').Properties.OriginAccessControlConfig).toMatchObject({
+      OriginAccessControlOriginType: 's3',
+      SigningBehavior: 'always',
+      SigningProtocol: 'sigv4',
+    });
+    const { Origins, DefaultCacheBehavior, CacheBehaviors } = distribution();
+    expect(Origins).toHaveLength(1);
+    expect(Origins[0]).toEqual({
+      Id: expect.any(String),
+      DomainName: { 'Fn::GetAtt': ['WebBucket', 'RegionalDomainName'] },
+      S3OriginConfig: { OriginAccessIdentity: '' },
+      OriginAccessControlId: { 'Fn::GetAtt': ['WebOriginAccessControl', 'Id'] },
+    });
+    expect(DefaultCacheBehavior.TargetOriginId).toBe(Origins[0].Id);
+    // No /api/* behaviour: the app calls the HTTP API by its own URL.
+    expect(CacheBehaviors).toBeUndefined();
+  });
+
+  it('serves the app over HTTPS, compressed, cached by Cache-Control, with the SPA fallback', () => {
+    const config = distribution();
+    expect(config).toMatchObject({
+      Enabled: true,
+      DefaultRootObject: 'index.html',
+      HttpVersion: 'http2and3',
+      IPV6Enabled: true,
+      PriceClass: 'PriceClass_100',
+    });
+    expect(config.DefaultCacheBehavior).toMatchObject({
+      ViewerProtocolPolicy: 'redirect-to-https',
+      Compress: true,
+      AllowedMethods: ['GET', 'HEAD', 'OPTIONS'],
+      // Managed-CachingOptimized: honours each object's Cache-Control.
+      CachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6',
+    });
+    expect(config.DefaultCacheBehavior.ForwardedValues).toBeUndefined();
+    expect(config.CustomErrorResponses).toEqual(
+      [403, 404].map((ErrorCode) => ({
+        ErrorCode,
+        ResponseCode: 200,
+        ResponsePagePath: '/index.html',
+        ErrorCachingMinTTL: 10,
+      })),
+    );
+  });
+
+  it('runs the security headers function within Lambda@Edge rules, as a numbered version on viewer responses', () => {
+    const fn = resource(edgeFunctionId);
+    expect(fn.Properties).toMatchObject({
+      Handler: 'services/web/add-security-headers.handler',
+      Runtime: 'nodejs22.x',
+      Architectures: ['x86_64'],
+      MemorySize: 128,
+      Timeout: 5,
+    });
+    expect(fn.Properties.Environment).toBeUndefined();
+    expect(fn.Properties.VpcConfig).toBeUndefined();
+    expect(fn.Properties.Layers).toBeUndefined();
+    expect([undefined, 'PassThrough']).toContain(fn.Properties.TracingConfig?.Mode);
+    // Replicas outlive a deleted distribution by hours: the stack keeps the function on remove.
+    expect(fn.DeletionPolicy).toBe('Retain');
+
+    const [association, ...others] = distribution().DefaultCacheBehavior.LambdaFunctionAssociations;
+    expect(others).toEqual([]);
+    expect(association.EventType).toBe('viewer-response');
+    const version = resource(association.LambdaFunctionARN.Ref);
+    expect(version.Type).toBe('AWS::Lambda::Version');
+    expect(version.Properties.FunctionName).toEqual({ Ref: edgeFunctionId });
+
+    const [, permission] = ofType('AWS::Lambda::Permission').find(
+      ([, p]) => p.Properties.FunctionName.Ref === association.LambdaFunctionARN.Ref,
+    )!;
+    expect(permission.Properties.Principal).toBe('edgelambda.amazonaws.com');
+    expect(JSON.stringify(permission.Properties.SourceArn)).toContain('{"Ref":"CloudFrontDistribution"}');
+
+    // Viewer-event functions may be at most 1 MB zipped.
+    const zip = join(outDir, (fn.Properties.Code.S3Key as string).split('/').at(-1)!);
+    expect(statSync(zip).size).toBeLessThan(1024 * 1024);
+  });
+
+  it('gives the edge function a role edgelambda may assume, allowed to write its own logs in any region only', () => {
+    const fn = resource(edgeFunctionId);
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+    expect(roleId).toBe('SecurityHeadersEdgeRole');
+    const role = resource(roleId).Properties;
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: ['lambda.amazonaws.com', 'edgelambda.amazonaws.com'] },
+        Action: 'sts:AssumeRole',
+      },
+    ]);
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    const statements = role.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    const logGroup = `log-group:/aws/lambda/us-east-1.${fn.Properties.FunctionName}`;
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: [
+          { 'Fn::Sub': `arn:\${AWS::Partition}:logs:*:\${AWS::AccountId}:${logGroup}` },
+          { 'Fn::Sub': `arn:\${AWS::Partition}:logs:*:\${AWS::AccountId}:${logGroup}:*` },
+        ],
+      },
+    ]);
+
+    // Its log group here, with retention, outlives the distribution on remove.
+    const groups = ofType('AWS::Logs::LogGroup').filter(
+      ([, g]) => g.Properties.LogGroupName === `/aws/lambda/us-east-1.${fn.Properties.FunctionName}`,
+    );
+    expect(groups.map(([, g]) => g.Properties.RetentionInDays)).toEqual([14]);
+    expect([resource('CloudFrontDistribution').DependsOn].flat()).toContain(groups[0]![0]);
+    // And no /aws/lambda/<name> group, where Lambda@Edge never writes.
+    expect(
+      ofType('AWS::Logs::LogGroup').filter(
+        ([, g]) => g.Properties.LogGroupName === `/aws/lambda/${fn.Properties.FunctionName}`,
+      ),
+    ).toEqual([]);
+  });
+
+  it('lets the web app PUT uploads to the uploads bucket from its origin only', () => {
+    expect(resource('UploadsBucket').Properties.CorsConfiguration).toEqual({
+      CorsRules: [
+        {
+          AllowedMethods: ['PUT'],
+          AllowedOrigins: [{ 'Fn::Sub': 'https://${CloudFrontDistribution.DomainName}' }],
+          AllowedHeaders: ['content-type'],
+          MaxAge: 3000,
+        },
+      ],
+    });
+  });
+
+  it("signs the web app in through Cognito's hosted UI with the authorization code flow", () => {
+    expect(resource('UserPoolDomain').Properties).toEqual({
+      UserPoolId: { Ref: 'UserPool' },
+      Domain: { 'Fn::Sub': 'shelf-dev-${AWS::AccountId}' },
+    });
+    expect(resource('UserPoolClient').Properties).toMatchObject({
+      GenerateSecret: false,
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: ['openid', 'email', 'profile'],
+      SupportedIdentityProviders: ['COGNITO'],
+      CallbackURLs: [{ 'Fn::Sub': 'https://${CloudFrontDistribution.DomainName}/auth/callback' }],
+      LogoutURLs: [{ 'Fn::Sub': 'https://${CloudFrontDistribution.DomainName}/' }],
+    });
+    expect(template.Outputs.UserPoolDomainUrl!.Value).toEqual({
+      'Fn::Sub': 'https://shelf-dev-${AWS::AccountId}.auth.${AWS::Region}.amazoncognito.com',
+    });
+  });
+
+  it('outputs everything publishing the web app reads', () => {
+    expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining([...webStackOutputKeys]));
+    expect(template.Outputs.WebUrl!.Value).toEqual({ 'Fn::Sub': 'https://${CloudFrontDistribution.DomainName}' });
+    expect(template.Outputs.WebBucketName!.Value).toEqual({ Ref: 'WebBucket' });
+    expect(template.Outputs.WebDistributionId!.Value).toEqual({ Ref: 'CloudFrontDistribution' });
   });
 });
