@@ -15,6 +15,7 @@ import { createLocalResources, type LocalResource } from './local-resources';
 import { projectCatalog, seedDemoCatalog } from './seed';
 import { frameworkEnv, loadServiceConfig, repoRoot, serverlessBin } from './service-config';
 import { assertPortFree, Supervisor, waitForPort } from './supervisor';
+import { loadCloudFrontFunction } from './cloudfront-function';
 import { buildWebApp, startWebServer } from './web-server';
 
 export interface ShelfPorts {
@@ -197,7 +198,15 @@ export async function startShelf({
     supervisor.add('event sources', () => eventSources.stop());
     step(`event sources: ${eventSources.sources.join('; ') || 'none declared'}`);
 
-    const web = await startWebServer({ port: ports.web, root: webRoot, apiUrl, s3Endpoint: s3.endpoint });
+    const routeFunction = config.resources.Resources.WebRouteFunction?.Properties?.FunctionCode;
+    if (typeof routeFunction !== 'string') throw new Error('serverless.yml declares no WebRouteFunction code');
+    const web = await startWebServer({
+      port: ports.web,
+      root: webRoot,
+      apiUrl,
+      s3Endpoint: s3.endpoint,
+      viewerRequest: loadCloudFrontFunction(routeFunction),
+    });
     supervisor.add('web app', () => web.stop());
     step(`web app on ${web.url}`);
 

@@ -1,8 +1,10 @@
 /**
  * The web app on the local stack: builds frontend/ with Vite, then serves it the way CloudFront
  * serves it when deployed: the same security headers (imported from the Lambda@Edge function, not
- * copied), the same Cache-Control per file (infra/web/cache-control.ts), and index.html for client
- * routes (the SPA fallback). It also serves the two things only a local stack has:
+ * copied), the same Cache-Control per file (infra/web/cache-control.ts), and client routes
+ * rewritten to index.html by the distribution's own CloudFront Function (WebRouteFunction in
+ * infra/resources/web.yml, run by cloudfront-function.ts). It also serves the two things only a
+ * local stack has:
  *   - /config.json pointing the app at the local API;
  *   - POST /local-auth/token: a token from the local issuer (the one `npm run token` uses) for
  *     any user and role. There is no Cognito here; this endpoint must never exist when deployed.
@@ -18,6 +20,7 @@ import type { RuntimeConfig } from '../../frontend/src/runtime-config';
 import { securityHeaders } from '../../services/web/add-security-headers';
 import { roles } from '../../shared/auth/caller';
 import { cacheControlFor } from '../web/cache-control';
+import type { ViewerRequestFunction } from './cloudfront-function';
 import { signToken } from './local-issuer';
 import { repoRoot } from './service-config';
 
@@ -55,6 +58,8 @@ export interface WebServerOptions {
   apiUrl: string;
   /** The local S3 endpoint: presigned upload URLs point there. */
   s3Endpoint: string;
+  /** The distribution's viewer-request function: which file a path is served from. */
+  viewerRequest: ViewerRequestFunction;
 }
 
 export interface RunningWebServer {
@@ -62,7 +67,13 @@ export interface RunningWebServer {
   stop(): Promise<void>;
 }
 
-export async function startWebServer({ port, root, apiUrl, s3Endpoint }: WebServerOptions): Promise<RunningWebServer> {
+export async function startWebServer({
+  port,
+  root,
+  apiUrl,
+  s3Endpoint,
+  viewerRequest,
+}: WebServerOptions): Promise<RunningWebServer> {
   let url = `http://127.0.0.1:${port}`;
   // What the page may connect to: the local API and the local S3 (uploads). Deployed, the same
   // function is called with the AWS domains instead (services/web/add-security-headers.ts).
@@ -70,7 +81,6 @@ export async function startWebServer({ port, root, apiUrl, s3Endpoint }: WebServ
   const config: RuntimeConfig = { apiUrl, auth: { mode: 'local', tokenUrl: '/local-auth/token' } };
 
   const files = sirv(root, {
-    single: true,
     etag: true,
     dotfiles: false,
     setHeaders: (res, pathname) => res.setHeader('cache-control', cacheControlFor(pathname)),
@@ -110,6 +120,9 @@ export async function startWebServer({ port, root, apiUrl, s3Endpoint }: WebServ
       res.setHeader('allow', 'GET, HEAD');
       return json(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'Use GET', details: null } });
     }
+    // As at the edge: the route function picks the file before the bucket (here, the folder) is asked.
+    const requested = new URL(req.url ?? '/', url);
+    req.url = viewerRequest({ uri: requested.pathname, method: req.method }).uri + requested.search;
     files(req, res, () => json(res, 404, { error: { code: 'NOT_FOUND', message: 'No such file', details: null } }));
   };
 

@@ -56,9 +56,9 @@ function canonicalName(name: string): string {
   return name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
 }
 
-export const handler: CloudFrontResponseHandler = async (event) => {
+export const handler: CloudFrontResponseHandler = (event) => {
   const { response } = event.Records[0]!.cf;
   // Ours replace any the origin sent: the origin (S3) is not where this policy is decided.
   Object.assign(response.headers, deployedHeaders);
-  return response;
+  return Promise.resolve(response);
 };

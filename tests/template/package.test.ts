@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RegoEngine, TemplateFile } from '@aws/cloudformation-validate';
 import { webStackOutputKeys } from '../../infra/deploy/publish-plan';
+import { loadCloudFrontFunction } from '../../infra/local/cloudfront-function';
 import { frameworkEnv, repoRoot, serverlessBin } from '../../infra/local/service-config';
 
 type Resource = {
@@ -150,6 +151,14 @@ describe('the packaged template', () => {
     expect(authorizer.Properties.JwtConfiguration.Issuer['Fn::Sub']).toContain('cognito-idp');
   });
 
+  it('lets only the edge function’s role be assumed by Lambda@Edge, and keeps no unused default role', () => {
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    const trusting = ofType('AWS::IAM::Role')
+      .filter(([, role]) => JSON.stringify(role.Properties.AssumeRolePolicyDocument).includes('edgelambda'))
+      .map(([id]) => id);
+    expect(trusting).toEqual(['SecurityHeadersEdgeRole']);
+  });
+
   it('grants no wildcard action in any function role', () => {
     for (const [id, role] of ofType('AWS::IAM::Role')) {
       for (const policy of role.Properties.Policies ?? []) {
@@ -272,7 +281,7 @@ describe('the web tier', () => {
     expect(CacheBehaviors).toBeUndefined();
   });
 
-  it('serves the app over HTTPS, compressed, cached by Cache-Control, with the SPA fallback', () => {
+  it('serves the app over HTTPS, compressed, cached by Cache-Control, without an error-page fallback', () => {
     const config = distribution();
     expect(config).toMatchObject({
       Enabled: true,
@@ -289,14 +298,39 @@ describe('the web tier', () => {
       CachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6',
     });
     expect(config.DefaultCacheBehavior.ForwardedValues).toBeUndefined();
-    expect(config.CustomErrorResponses).toEqual(
-      [403, 404].map((ErrorCode) => ({
-        ErrorCode,
-        ResponseCode: 200,
-        ResponsePagePath: '/index.html',
-        ErrorCachingMinTTL: 10,
-      })),
-    );
+    // No error-page fallback: CloudFront runs no viewer-response function on an origin's 4xx, so
+    // deep links served that way would lack the security headers.
+    expect(config.CustomErrorResponses).toBeUndefined();
+  });
+
+  it('rewrites client routes to index.html with a CloudFront Function on viewer requests', () => {
+    expect(distribution().DefaultCacheBehavior.FunctionAssociations).toEqual([
+      {
+        EventType: 'viewer-request',
+        FunctionARN: { 'Fn::GetAtt': ['WebRouteFunction', 'FunctionMetadata.FunctionARN'] },
+      },
+    ]);
+    const fn = resource('WebRouteFunction');
+    expect(fn.Properties).toMatchObject({ AutoPublish: true, FunctionConfig: { Runtime: 'cloudfront-js-2.0' } });
+    // The code itself, run as the local web server runs it.
+    const route = loadCloudFrontFunction(fn.Properties.FunctionCode);
+    const uriFor = (uri: string) => route({ uri, method: 'GET' }).uri;
+    for (const clientRoute of [
+      '/',
+      '/orders',
+      '/products/TEA-SENCHA',
+      '/admin/imports/0190d3a1-0000-7000-8000-000000000000',
+      '/auth/callback',
+    ])
+      expect(uriFor(clientRoute)).toBe('/index.html');
+    for (const file of [
+      '/index.html',
+      '/config.json',
+      '/favicon.svg',
+      '/assets/index-2NKS8NSQ.js',
+      '/assets/index-2NKS8NSQ.css',
+    ])
+      expect(uriFor(file)).toBe(file);
   });
 
   it('runs the security headers function within Lambda@Edge rules, as a numbered version on viewer responses', () => {

@@ -17,7 +17,12 @@ beforeAll(async () => {
   mkdirSync(join(root, 'assets'));
   writeFileSync(join(root, 'index.html'), '<!doctype html><div id="app"></div>');
   writeFileSync(join(root, 'assets', 'index-abc123.js'), 'console.log(1)');
-  server = await startWebServer({ port: 0, root, apiUrl, s3Endpoint });
+  // The real route function comes from the template (tested in tests/template); this one has its rule.
+  const viewerRequest = jest.fn((request: { uri: string; method: string }) => ({
+    ...request,
+    uri: /\.[a-z]+$/.test(request.uri) ? request.uri : '/index.html',
+  }));
+  server = await startWebServer({ port: 0, root, apiUrl, s3Endpoint, viewerRequest });
 });
 
 afterAll(async () => {
@@ -37,10 +42,16 @@ describe('local web server', () => {
     expect(response.headers.get('cache-control')).toBe('no-cache');
   });
 
-  it('answers client routes with index.html (the SPA fallback)', async () => {
-    const response = await fetch(`${server.url}/admin/imports/0190d3a1-0000-7000-8000-000000000000`);
+  it('serves the file the route function picks: index.html for a client route, with the headers', async () => {
+    const response = await fetch(`${server.url}/admin/imports/0190d3a1-0000-7000-8000-000000000000?x=1`);
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('<div id="app">');
+    expect(response.headers.get('content-security-policy')).toBe(expectedHeaders['content-security-policy']);
+  });
+
+  it('answers a missing file with 404, not with the app', async () => {
+    const response = await fetch(`${server.url}/assets/gone-123.js`);
+    expect(response.status).toBe(404);
   });
 
   it('lets hashed assets be cached for a year', async () => {

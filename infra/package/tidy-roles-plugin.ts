@@ -1,0 +1,60 @@
+/**
+ * A Serverless plugin that finishes what serverless-iam-roles-per-function starts, when packaging:
+ *
+ * - The framework's `cloudFront` event lets edgelambda.amazonaws.com assume its default role
+ *   (IamRoleLambdaExecution), and serverless-iam-roles-per-function copies that role for every
+ *   function, so every API function's role would trust Lambda@Edge. Only the edge function's own
+ *   role (SecurityHeadersEdgeRole, infra/resources/web.yml) should; the copies lose it here.
+ * - The default role itself, with its `logs:*` wildcards, is then used by no function: it is
+ *   removed from the template instead of being deployed unused.
+ *
+ * It runs on `before:package:finalize`, after serverless-iam-roles-per-function (listed before it
+ * in serverless.yml) has made the roles and before resources/ are merged in.
+ */
+interface Statement {
+  Principal?: { Service?: string | string[] };
+}
+interface Resource {
+  Type: string;
+  Properties?: { AssumeRolePolicyDocument?: { Statement?: Statement[] } };
+}
+interface Serverless {
+  service: { provider: { compiledCloudFormationTemplate: { Resources: Record<string, Resource> } } };
+}
+
+const defaultRole = 'IamRoleLambdaExecution';
+const edgePrincipal = 'edgelambda.amazonaws.com';
+
+/** Whether `value` contains a Ref or Fn::GetAtt naming `logicalId`. */
+export function refersTo(value: unknown, logicalId: string): boolean {
+  if (Array.isArray(value)) return value.some((item) => refersTo(item, logicalId));
+  if (value === null || typeof value !== 'object') return false;
+  const record = value as Record<string, unknown>;
+  if (record.Ref === logicalId) return true;
+  const getAtt = record['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && getAtt[0] === logicalId) return true;
+  if (typeof getAtt === 'string' && getAtt.split('.')[0] === logicalId) return true;
+  return Object.values(record).some((item) => refersTo(item, logicalId));
+}
+
+export function tidyRoles(resources: Record<string, Resource>): void {
+  for (const resource of Object.values(resources)) {
+    if (resource.Type !== 'AWS::IAM::Role') continue;
+    for (const statement of resource.Properties?.AssumeRolePolicyDocument?.Statement ?? []) {
+      const services = statement.Principal?.Service;
+      if (Array.isArray(services)) statement.Principal!.Service = services.filter((s) => s !== edgePrincipal);
+    }
+  }
+  const { [defaultRole]: _unused, ...others } = resources;
+  if (resources[defaultRole] && !refersTo(others, defaultRole)) delete resources[defaultRole];
+}
+
+export default class TidyRoles {
+  readonly hooks: Record<string, () => void>;
+
+  constructor(serverless: Serverless) {
+    this.hooks = {
+      'before:package:finalize': () => tidyRoles(serverless.service.provider.compiledCloudFormationTemplate.Resources),
+    };
+  }
+}
