@@ -8,6 +8,7 @@ const variables = {
   catalogTable: 'CATALOG_TABLE',
   idempotencyTable: 'IDEMPOTENCY_TABLE',
   databaseUrl: 'DATABASE_URL',
+  databaseSecretArn: 'DATABASE_SECRET_ARN',
   importsTable: 'IMPORTS_TABLE',
   uploadsBucket: 'UPLOADS_BUCKET',
   importQueueUrl: 'IMPORT_QUEUE_URL',
@@ -26,4 +27,10 @@ export function config(key: ConfigKey): string {
     throw new ConfigError(`Environment variable ${name} is not set (config key "${key}")`);
   }
   return value;
+}
+
+/** A setting that may be absent or empty (e.g. DATABASE_SECRET_ARN on the local stack). */
+export function optionalConfig(key: ConfigKey): string | undefined {
+  const value = process.env[variables[key]];
+  return value === undefined || value.trim() === '' ? undefined : value;
 }
