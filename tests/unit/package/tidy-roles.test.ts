@@ -1,4 +1,4 @@
-import { refersTo, tidyRoles } from '../../../infra/package/tidy-roles-plugin';
+import { refersTo, tidyRoles, vpcNetworkInterfaceStatement } from '../../../infra/package/tidy-roles-plugin';
 
 const role = (...services: string[]) => ({
   Type: 'AWS::IAM::Role',
@@ -22,6 +22,32 @@ describe('tidyRoles', () => {
     expect(
       resources.PlaceOrderIamRoleLambdaExecution.Properties.AssumeRolePolicyDocument.Statement[0].Principal,
     ).toEqual({ Service: ['lambda.amazonaws.com'] });
+  });
+
+  it('replaces the VPC managed policy (logs on every group) by the network-interface actions alone', () => {
+    const logs = { Effect: 'Allow', Action: ['logs:PutLogEvents'], Resource: ['arn:own-log-group'] };
+    const vpcRole = {
+      ...role('lambda.amazonaws.com'),
+      Properties: {
+        ...role('lambda.amazonaws.com').Properties,
+        ManagedPolicyArns: [
+          {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'],
+            ],
+          },
+        ],
+        Policies: [{ PolicyName: 'p', PolicyDocument: { Version: '2012-10-17', Statement: [logs] } }],
+      },
+    };
+    const resources: Record<string, any> = { GetOrderIamRoleLambdaExecution: vpcRole };
+    tidyRoles(resources);
+    const properties = resources.GetOrderIamRoleLambdaExecution.Properties;
+    expect(properties.ManagedPolicyArns).toEqual([]);
+    expect(properties.Policies[0].PolicyDocument.Statement).toEqual([logs, vpcNetworkInterfaceStatement]);
+    expect(vpcNetworkInterfaceStatement.Action).toEqual(expect.arrayContaining(['ec2:CreateNetworkInterface']));
+    expect(JSON.stringify(vpcNetworkInterfaceStatement)).not.toContain('logs:');
   });
 
   it('keeps the default role while anything still refers to it', () => {
