@@ -1,5 +1,6 @@
 // Three projects, all run by `npm test`: unit (no network), integration (against the local stack
-// that global-setup.ts starts), template (packages serverless.yml offline and validates it).
+// that global-setup.ts starts), template (its global-setup.ts packages serverless.yml offline, once;
+// the tests check the template).
 import type { Config } from 'jest';
 
 const tsJest: Config['transform'] = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
@@ -25,6 +26,7 @@ const config: Config = {
       displayName: 'template',
       testMatch: ['<rootDir>/tests/template/**/*.test.ts'],
       transform: tsJest,
+      globalSetup: '<rootDir>/tests/template/global-setup.ts',
       setupFilesAfterEnv: ['<rootDir>/tests/template/setup-timeout.ts'],
     },
   ],

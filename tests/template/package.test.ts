@@ -1,20 +1,20 @@
 /**
- * `serverless package` works offline with no AWS credentials, and the CloudFormation template it
- * writes is valid (cfn-lint when installed, @aws/cloudformation-validate always) and has the
- * shape Shelf promises: one bundled zip per function, Node 24 on arm64, tracing, log retention,
- * a role per function, and the JWT authorizer on every non-public route; and the web tier:
- * private bucket, CloudFront with Origin Access Control, the Lambda@Edge function within Lambda@Edge's
- * rules, CORS for uploads from the web origin, and Cognito's hosted UI for the web app.
+ * `serverless package` works offline with no AWS credentials (global-setup.ts runs it once for
+ * the template tests), and the CloudFormation template it writes is valid (cfn-lint when
+ * installed, @aws/cloudformation-validate always) and has the shape Shelf promises: one bundled
+ * zip per function, Node 24 on arm64, tracing, log retention, a role per function, and the JWT
+ * authorizer on every non-public route; and the web tier: private bucket, CloudFront with Origin
+ * Access Control, the Lambda@Edge function within Lambda@Edge's rules, CORS for uploads from the
+ * web origin, and Cognito's hosted UI for the web app.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RegoEngine, TemplateFile } from '@aws/cloudformation-validate';
 import { webStackOutputKeys } from '../../infra/deploy/publish-plan';
 import { loadCloudFrontFunction } from '../../infra/local/cloudfront-function';
-import { frameworkEnv, repoRoot, serverlessBin } from '../../infra/local/service-config';
+import { packageDir as outDir, packagedTemplatePath as templatePath, type PackagingRun } from './global-setup';
 
 type Resource = {
   Type: string;
@@ -27,9 +27,7 @@ interface Template {
   Outputs: Record<string, { Value: unknown }>;
 }
 
-const outDir = join(repoRoot, '.serverless');
-const templatePath = join(outDir, 'cloudformation-template-update-stack.json');
-let template: Template;
+const template = JSON.parse(readFileSync(templatePath, 'utf8')) as Template;
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 const resource = (id: string) => {
   const found = template.Resources[id];
@@ -72,21 +70,16 @@ function references(value: unknown): string[] {
   return found.filter((id) => id in template.Resources);
 }
 
-beforeAll(async () => {
-  // No credentials and no AWS configuration at all: packaging must not need an account.
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...frameworkEnv,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  };
-  for (const key of Object.keys(env)) if (key.startsWith('AWS_') && !key.endsWith('_FILE')) delete env[key];
-  env.HOME = mkdtempSync(join(tmpdir(), 'shelf-no-aws-'));
-  await promisify(execFile)(process.execPath, [serverlessBin, 'package', '--stage', 'dev'], { cwd: repoRoot, env });
-  template = JSON.parse(readFileSync(templatePath, 'utf8')) as Template;
-});
-
 describe('the packaged template', () => {
+  it('was written by this run, packaged with no AWS credentials, configuration or home folder', () => {
+    const run = JSON.parse(process.env.SHELF_TEST_PACKAGED ?? 'null') as PackagingRun | null;
+    expect(run).not.toBeNull();
+    expect(run!.awsEnvironment).toEqual({ AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' });
+    expect(existsSync(join(run!.home, '.aws'))).toBe(false);
+    // Not a template left behind by an earlier package (one with credentials, say).
+    expect(statSync(templatePath).mtimeMs).toBeGreaterThanOrEqual(run!.startedAt);
+  });
+
   it('has one bundled zip per function, holding one minified file and its source map', () => {
     const functions = ofType('AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThanOrEqual(8);
