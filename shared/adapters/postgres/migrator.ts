@@ -14,13 +14,29 @@ export interface Migration {
   sql: string;
 }
 
-export const migrationsDir = join(__dirname, 'migrations');
+/** The migrations' folder from the repository root, which is also the root of a packaged function. */
+export const migrationsPath = 'shared/adapters/postgres/migrations';
 
-export function readMigrations(dir: string = migrationsDir): Migration[] {
-  return readdirSync(dir)
+/**
+ * Where the .sql files are. Run from source (the local stack, tests, benches), beside this module.
+ * In Lambda this module is bundled into the handler's file, whose __dirname is the handler's
+ * folder: the function's package carries the files at their repository path instead (package
+ * patterns in services/database/functions.yml), under the task root Lambda names in LAMBDA_TASK_ROOT.
+ */
+export function defaultMigrationsDir(
+  taskRoot: string | undefined = process.env.LAMBDA_TASK_ROOT,
+  moduleDir: string = __dirname,
+): string {
+  return taskRoot ? join(taskRoot, migrationsPath) : join(moduleDir, 'migrations');
+}
+
+/** The migrations in name order. No .sql file at all is an error, never an up-to-date schema. */
+export function readMigrations(dir: string = defaultMigrationsDir()): Migration[] {
+  const names = readdirSync(dir)
     .filter((file) => file.endsWith('.sql'))
-    .sort()
-    .map((name) => ({ name, sql: readFileSync(join(dir, name), 'utf8') }));
+    .sort();
+  if (names.length === 0) throw new Error(`No migrations (*.sql) in ${dir}`);
+  return names.map((name) => ({ name, sql: readFileSync(join(dir, name), 'utf8') }));
 }
 
 const checksum = (sql: string) => createHash('sha256').update(sql).digest('hex');
