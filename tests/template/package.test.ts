@@ -9,12 +9,19 @@
  * authorizers, failed events, log retention, private subnets) are in security-rules.test.ts.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RegoEngine, TemplateFile } from '@aws/cloudformation-validate';
 import { webStackOutputKeys } from '../../infra/deploy/publish-plan';
 import { loadCloudFrontFunction } from '../../infra/local/cloudfront-function';
+import { migrationsVersion } from '../../infra/package/migrations-hash';
+import { migrationsPath, readMigrations } from '../../shared/adapters/postgres/migrator';
 import { edgeFunctionIds } from './cloudformation';
 import { packageDir as outDir, packagedTemplatePath as templatePath, type PackagingRun } from './global-setup';
 import { publicRoutes } from './security-rules';
@@ -413,5 +420,126 @@ describe('the web tier', () => {
     expect(template.Outputs.WebUrl!.Value).toEqual({ 'Fn::Sub': 'https://${CloudFrontDistribution.DomainName}' });
     expect(template.Outputs.WebBucketName!.Value).toEqual({ Ref: 'WebBucket' });
     expect(template.Outputs.WebDistributionId!.Value).toEqual({ Ref: 'CloudFrontDistribution' });
+  });
+});
+
+describe('database migrations at deploy', () => {
+  const functionId = 'MigrateDatabaseLambdaFunction';
+  const zipOf = (id: string) => join(outDir, (resource(id).Properties.Code.S3Key as string).split('/').at(-1)!);
+
+  it('declares the DatabaseMigrations custom resource, served by migrateDatabase once its network and database exist', () => {
+    const migrations = resource('DatabaseMigrations');
+    expect(migrations.Type).toBe('Custom::DatabaseMigrations');
+    expect(migrations.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': [functionId, 'Arn'] },
+      // No answer at all (the function could not start) fails the deploy after 10 minutes, not an hour.
+      ServiceTimeout: '600',
+      // Changes with the migrations, and only with them: the Update that runs them.
+      MigrationsVersion: migrationsVersion(),
+      Database: { Ref: 'Database' },
+    });
+    expect(Number(migrations.Properties.ServiceTimeout)).toBeGreaterThan(resource(functionId).Properties.Timeout);
+    expect([migrations.DependsOn].flat()).toEqual(
+      expect.arrayContaining([
+        'Database',
+        'SecretsManagerEndpoint',
+        'S3GatewayEndpoint',
+        // maximumRetryAttempts: 0 is in force before the first invocation.
+        'MigrateDatabaseLambdaEvConf',
+      ]),
+    );
+    for (const id of [migrations.DependsOn].flat()) expect(template.Resources[id!]).toBeDefined();
+  });
+
+  it('runs migrateDatabase in the private subnets, once per request, with time to answer, reading only the database secret', () => {
+    const fn = resource(functionId).Properties;
+    expect(fn).toMatchObject({ Handler: 'services/database/migrate-database.handler', Timeout: 300, MemorySize: 256 });
+    expect(fn.VpcConfig).toEqual({
+      SecurityGroupIds: [{ 'Fn::GetAtt': ['LambdaSecurityGroup', 'GroupId'] }],
+      SubnetIds: [{ Ref: 'PrivateSubnetA' }, { Ref: 'PrivateSubnetB' }],
+    });
+    expect(Object.keys(fn.Environment.Variables)).toEqual(
+      expect.arrayContaining(['DATABASE_URL', 'DATABASE_SECRET_ARN']),
+    );
+    const invokeConfigs = ofType('AWS::Lambda::EventInvokeConfig').filter(
+      ([, c]) => c.Properties.FunctionName.Ref === functionId,
+    );
+    expect(invokeConfigs.map(([id, c]) => [id, c.Properties.MaximumRetryAttempts])).toEqual([
+      ['MigrateDatabaseLambdaEvConf', 0],
+    ]);
+    const role = resource(fn.Role['Fn::GetAtt'][0]).Properties;
+    const secretReads = role.Policies.flatMap((p: any) => p.PolicyDocument.Statement).filter((s: any) =>
+      [s.Action].flat().some((a: string) => a.startsWith('secretsmanager:')),
+    );
+    expect(secretReads).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue'],
+        Resource: { 'Fn::GetAtt': ['Database', 'MasterUserSecret.SecretArn'] },
+      },
+    ]);
+  });
+
+  it('packages the migrations with migrateDatabase, byte for byte, where the bundled migrator reads them', () => {
+    const zip = zipOf(functionId);
+    const entries = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).trim().split('\n');
+    const migrations = readMigrations();
+    expect(entries.filter((e) => e.endsWith('.sql'))).toEqual(migrations.map((m) => `${migrationsPath}/${m.name}`));
+    for (const { name, sql } of migrations)
+      expect(execFileSync('unzip', ['-p', zip, `${migrationsPath}/${name}`], { encoding: 'utf8' })).toBe(sql);
+  });
+
+  it('runs from its zip: the bundled handler reads the migrations, then answers CloudFormation when the database is unreachable', async () => {
+    const taskRoot = await mkdtemp(join(tmpdir(), 'shelf-migrate-database-'));
+    execFileSync('unzip', ['-q', zipOf(functionId), '-d', taskRoot]);
+    const answers: { contentType: string | undefined; body: any }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        answers.push({ contentType: req.headers['content-type'], body: JSON.parse(body) });
+        res.end();
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const event = {
+        RequestType: 'Create',
+        ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:shelf-dev-migrateDatabase',
+        ResponseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/response?X-Amz-Signature=x`,
+        StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/shelf-dev/guid',
+        RequestId: 'request-1',
+        ResourceType: 'Custom::DatabaseMigrations',
+        LogicalResourceId: 'DatabaseMigrations',
+        ResourceProperties: {},
+      };
+      // As Lambda runs it: the zip's root is the task root. Nothing listens on port 1.
+      const script = `require(${JSON.stringify(join(taskRoot, 'services/database/migrate-database.js'))}).handler(
+        ${JSON.stringify(event)},
+        { getRemainingTimeInMillis: () => 60000, logGroupName: 'g', logStreamName: 's', functionName: 'f',
+          awsRequestId: 'r', invokedFunctionArn: 'a', memoryLimitInMB: '256', functionVersion: '$LATEST' },
+      ).catch((error) => { console.error(error); process.exitCode = 1; });`;
+      await promisify(execFile)(process.execPath, ['-e', script], {
+        env: {
+          PATH: process.env.PATH,
+          LAMBDA_TASK_ROOT: taskRoot,
+          DATABASE_URL: 'postgres://shelf_admin@127.0.0.1:1/shelf',
+          POWERTOOLS_TRACE_ENABLED: 'false',
+          POWERTOOLS_METRICS_DISABLED: 'true',
+          POWERTOOLS_LOG_LEVEL: 'SILENT',
+        },
+      });
+    } finally {
+      server.close();
+    }
+    expect(answers).toHaveLength(1);
+    expect(answers[0]!.contentType).toBe('');
+    // The migrator read its files (no ENOENT) before it tried to connect.
+    expect(answers[0]!.body).toMatchObject({
+      Status: 'FAILED',
+      PhysicalResourceId: 'DatabaseMigrations',
+      Reason: expect.stringMatching(/^connect ECONNREFUSED 127\.0\.0\.1:1 \(logs: g s\)$/),
+    });
   });
 });
