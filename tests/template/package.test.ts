@@ -11,7 +11,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -532,6 +532,7 @@ describe('database migrations at deploy', () => {
       });
     } finally {
       server.close();
+      await rm(taskRoot, { recursive: true, force: true });
     }
     expect(answers).toHaveLength(1);
     expect(answers[0]!.contentType).toBe('');
