@@ -491,7 +491,6 @@ describe('database migrations at deploy', () => {
 
   it('runs from its zip: the bundled handler reads the migrations, then answers CloudFormation when the database is unreachable', async () => {
     const taskRoot = await mkdtemp(join(tmpdir(), 'shelf-migrate-database-'));
-    execFileSync('unzip', ['-q', zipOf(functionId), '-d', taskRoot]);
     const answers: { contentType: string | undefined; body: any }[] = [];
     const server = createServer((req, res) => {
       let body = '';
@@ -504,6 +503,7 @@ describe('database migrations at deploy', () => {
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     try {
+      execFileSync('unzip', ['-q', zipOf(functionId), '-d', taskRoot]);
       const event = {
         RequestType: 'Create',
         ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:shelf-dev-migrateDatabase',
