@@ -19,14 +19,7 @@ const fixturesDir = join(repoRoot, 'tests', 'fixtures', 'templates');
  * The last test below fails once a finding is gone: then delete its entry.
  */
 type KnownFinding = Omit<Violation, 'message'> & { message: RegExp; mend: string };
-const knownFindings: KnownFinding[] = [
-  {
-    rule: 's3-private-encrypted-tls-only',
-    logicalId: 'ServerlessDeploymentBucket',
-    message: /^does not block public access/,
-    mend: "the framework's deployment bucket (the functions' zips) gets PublicAccessBlockConfiguration from `provider.deploymentBucket.blockPublicAccess: true` in serverless.yml",
-  },
-];
+const knownFindings: KnownFinding[] = [];
 const matches = (known: KnownFinding, violation: Violation) =>
   known.rule === violation.rule && known.logicalId === violation.logicalId && known.message.test(violation.message);
 const isKnown = (violation: Violation) => knownFindings.some((known) => matches(known, violation));
