@@ -3,65 +3,18 @@
  * ApiError carries it so screens can show the message and mark the fields named in details.
  */
 import { session } from './auth';
+// The API's own types, from the domain code the functions run (type-only: nothing of it is bundled).
+import type { Product, ProductInput } from '../../shared/catalog/product';
+import type { ImportReport } from '../../shared/imports/import-job';
+import type { CreatedImport } from '../../shared/imports/import-requests';
+import type { Order, OrderLine } from '../../shared/orders/order';
 
-export interface Product {
-  sku: string;
-  name: string;
-  description: string;
-  category: string;
-  priceCents: number;
-  currency: string;
-  stock: number;
-  version: number;
-  updatedAt: string;
-}
-
-export type ProductInput = Omit<Product, 'sku' | 'version' | 'updatedAt'>;
-
-export interface OrderLine {
-  sku: string;
-  name: string;
-  quantity: number;
-  unitPriceCents: number;
-  lineTotalCents: number;
-}
-
-export interface Order {
-  orderId: string;
-  customerId: string;
-  status: string;
-  totalCents: number;
-  currency: string;
-  lines: OrderLine[];
-  createdAt: string;
-}
+export type { CreatedImport, Order, OrderLine, Product, ProductInput };
+export type ImportJob = ImportReport;
 
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
-}
-
-export interface CreatedImport {
-  importId: string;
-  uploadUrl: string;
-  expiresAt: string;
-  uploadHeaders: Record<string, string>;
-}
-
-export type ImportStatus = 'PENDING' | 'LOADING' | 'COMPLETED' | 'FAILED';
-
-export interface ImportJob {
-  importId: string;
-  status: ImportStatus;
-  fileName: string;
-  createdAt: string;
-  updatedAt: string;
-  rowsRead?: number;
-  rowsRejected?: number;
-  rowsLoaded?: number;
-  chunksSent?: number;
-  failureReason?: string;
-  rejectsUrl?: string;
 }
 
 export interface FieldProblem {

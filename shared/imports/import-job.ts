@@ -63,3 +63,8 @@ export interface ImportJobStore {
   complete(job: ImportJob): Promise<void>;
   fail(importId: string, reason: string): Promise<void>;
 }
+
+/** A job as GET /imports/{importId} shows it: no S3 keys, a short-lived link to the rejects instead. */
+export interface ImportReport extends Omit<ImportJob, 'rejectsKey' | 'fileETag' | 'uploadKey'> {
+  rejectsUrl?: string;
+}

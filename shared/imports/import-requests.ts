@@ -19,3 +19,12 @@ export const createImportSchema = z.strictObject({
 export type CreateImportRequest = z.infer<typeof createImportSchema>;
 
 export const importIdPath = z.object({ importId: z.uuid({ message: 'must be an import id' }) });
+
+/** What POST /imports answers. */
+export interface CreatedImport {
+  importId: string;
+  uploadUrl: string;
+  /** The upload URL stops working then; PUT the file with the same Content-Type. */
+  expiresAt: string;
+  uploadHeaders: { 'Content-Type': string };
+}

@@ -10,20 +10,12 @@ import { logger } from '../observability';
 import { splitCatalogFile, type CatalogFileResult } from './catalog-file';
 import { ImportFileError } from './catalog-row';
 import type { ImportChunk } from './import-chunk';
-import { isFullyLoaded, type ImportJob, type ImportJobStore } from './import-job';
+import { isFullyLoaded, type ImportJobStore, type ImportReport } from './import-job';
 import type { CatalogLoader, ChunkQueue, UploadStore } from './import-ports';
-import { importFileTypes, type CreateImportRequest } from './import-requests';
+import { importFileTypes, type CreatedImport, type CreateImportRequest } from './import-requests';
 
 export const uploadUrlSeconds = 15 * 60;
 export const rejectsUrlSeconds = 5 * 60;
-
-export interface CreatedImport {
-  importId: string;
-  uploadUrl: string;
-  /** The upload URL stops working then; PUT the file with the same Content-Type. */
-  expiresAt: string;
-  uploadHeaders: { 'Content-Type': string };
-}
 
 export async function createImport(
   deps: { jobs: ImportJobStore; uploads: UploadStore; now?: () => Date },
@@ -61,10 +53,6 @@ export async function createImport(
     expiresAt: new Date(now.getTime() + uploadUrlSeconds * 1000).toISOString(),
     uploadHeaders: { 'Content-Type': request.contentType },
   };
-}
-
-export interface ImportReport extends Omit<ImportJob, 'rejectsKey' | 'fileETag' | 'uploadKey'> {
-  rejectsUrl?: string;
 }
 
 export async function getImport(

@@ -7,13 +7,8 @@ import { useShop } from '../context';
 import { formatMoney } from '../format';
 import { navigate } from '../router';
 import { useStore } from '../store';
+import type { Shortage } from '../../../shared/errors';
 import { ErrorMessage, PageTitle } from '../ui';
-
-interface Shortage {
-  sku: string;
-  requested: number;
-  available: number;
-}
 
 export function CartPage() {
   const { api } = useShop();

@@ -118,6 +118,7 @@ export function ProductEditorPage({ sku }: { sku?: string }) {
     const id = `product-${name}`;
     const problem = problems[problemKey];
     const describedBy = [hint && `${id}-hint`, problem && `${id}-problem`].filter(Boolean).join(' ') || undefined;
+    const Control = name === 'description' ? 'textarea' : 'input';
     return (
       <div class="field">
         <label for={id}>{label}</label>
@@ -126,27 +127,15 @@ export function ProductEditorPage({ sku }: { sku?: string }) {
             {hint}
           </p>
         )}
-        {name === 'description' ? (
-          <textarea
-            id={id}
-            name={name}
-            value={draft[name]}
-            onInput={set(name)}
-            aria-invalid={problem ? true : undefined}
-            aria-describedby={describedBy}
-            {...attributes}
-          />
-        ) : (
-          <input
-            id={id}
-            name={name}
-            value={draft[name]}
-            onInput={set(name)}
-            aria-invalid={problem ? true : undefined}
-            aria-describedby={describedBy}
-            {...attributes}
-          />
-        )}
+        <Control
+          id={id}
+          name={name}
+          value={draft[name]}
+          onInput={set(name)}
+          aria-invalid={problem ? true : undefined}
+          aria-describedby={describedBy}
+          {...attributes}
+        />
         {problem && (
           <p class="problem" id={`${id}-problem`}>
             {problem}

@@ -5,6 +5,11 @@ import { useShop } from '../context';
 import { navigate, safeReturnPath } from '../router';
 import { ErrorMessage, PageTitle } from '../ui';
 
+const roleChoices: [Role, string][] = [
+  ['shopper', 'Shopper: browse, order, see my orders'],
+  ['admin', 'Admin: edit products, import catalog files'],
+];
+
 export function SignInPage({ returnTo }: { returnTo: string }) {
   const { config } = useShop();
   const [role, setRole] = useState<Role>('shopper');
@@ -56,26 +61,12 @@ export function SignInPage({ returnTo }: { returnTo: string }) {
       <form class="editor" onSubmit={(event) => void submit(event)}>
         <fieldset>
           <legend>Role</legend>
-          <label class="choice">
-            <input
-              type="radio"
-              name="role"
-              value="shopper"
-              checked={role === 'shopper'}
-              onChange={() => setRole('shopper')}
-            />
-            Shopper: browse, order, see my orders
-          </label>
-          <label class="choice">
-            <input
-              type="radio"
-              name="role"
-              value="admin"
-              checked={role === 'admin'}
-              onChange={() => setRole('admin')}
-            />
-            Admin: edit products, import catalog files
-          </label>
+          {roleChoices.map(([value, text]) => (
+            <label key={value} class="choice">
+              <input type="radio" name="role" value={value} checked={role === value} onChange={() => setRole(value)} />
+              {text}
+            </label>
+          ))}
         </fieldset>
         <div class="field">
           <label for="sign-in-user">User id</label>
