@@ -413,6 +413,8 @@ describe('the web tier', () => {
     expect(template.Outputs.UserPoolDomainUrl!.Value).toEqual({
       'Fn::Sub': 'https://shelf-dev-${AWS::AccountId}.auth.${AWS::Region}.amazoncognito.com',
     });
+    // Admins create users and put them in a group; a self-signed-up user would have no role.
+    expect(resource('UserPool').Properties.AdminCreateUserConfig).toEqual({ AllowAdminCreateUserOnly: true });
   });
 
   it('outputs everything publishing the web app reads', () => {
