@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sirv from 'sirv';
 import { z } from 'zod';
-import type { RuntimeConfig } from '../../frontend/src/runtime-config';
+import type { AuthConfig, RuntimeConfig } from '../../frontend/src/runtime-config';
 import { securityHeaders } from '../../services/web/add-security-headers';
 import { roles } from '../../shared/auth/caller';
 import { cacheControlFor } from '../web/cache-control';
@@ -60,6 +60,11 @@ export interface WebServerOptions {
   s3Endpoint: string;
   /** The distribution's viewer-request function: which file a path is served from. */
   viewerRequest: ViewerRequestFunction;
+  /**
+   * How the app signs in: the local issuer (default), or an OAuth server in Cognito's shape,
+   * which the browser tests stand up to run the deployed sign-in code.
+   */
+  auth?: AuthConfig;
 }
 
 export interface RunningWebServer {
@@ -73,12 +78,14 @@ export async function startWebServer({
   apiUrl,
   s3Endpoint,
   viewerRequest,
+  auth = { mode: 'local', tokenUrl: '/local-auth/token' },
 }: WebServerOptions): Promise<RunningWebServer> {
   let url = `http://127.0.0.1:${port}`;
   // What the page may connect to: the local API and the local S3 (uploads). Deployed, the same
   // function is called with the AWS domains instead (services/web/add-security-headers.ts).
-  const headers = securityHeaders({ connectSources: [new URL(apiUrl).origin, new URL(s3Endpoint).origin] });
-  const config: RuntimeConfig = { apiUrl, auth: { mode: 'local', tokenUrl: '/local-auth/token' } };
+  const connectSources = [apiUrl, s3Endpoint, ...(auth.mode === 'cognito' ? [auth.domain] : [])];
+  const headers = securityHeaders({ connectSources: connectSources.map((url) => new URL(url).origin) });
+  const config: RuntimeConfig = { apiUrl, auth };
 
   const files = sirv(root, {
     etag: true,
@@ -95,7 +102,7 @@ export async function startWebServer({
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     const path = new URL(req.url ?? '/', url).pathname;
     if (path === '/config.json') return json(res, 200, config, cacheControlFor(path));
-    if (path === '/local-auth/token') {
+    if (path === '/local-auth/token' && auth.mode === 'local') {
       if (req.method !== 'POST') {
         res.setHeader('allow', 'POST');
         return json(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'Use POST', details: null } });

@@ -1,17 +1,23 @@
 /**
  * The web app in a real browser (Debian's headless Chromium, driven by playwright-core) against
  * the local stack: the page is served with the edge function's security headers, a shopper finds
- * a product and orders it, an admin imports a CSV and watches the job complete. Each step leaves
+ * a product and orders it, an admin imports a CSV and watches the job complete, and the deployed
+ * sign-in (Cognito's hosted UI, code flow with PKCE) runs against a stand-in. Each step leaves
  * a screenshot in test-output/browser/; any console error or uncaught page error fails the test.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { parse } from 'csv-parse/sync';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { repoRoot } from '../../infra/local/service-config';
-import { adminToken, api, closeDb, createProduct, orderCountFor, uniqueSku } from './helpers';
+import { loadCloudFrontFunction } from '../../infra/local/cloudfront-function';
+import { loadServiceConfig, repoRoot } from '../../infra/local/service-config';
+import { startWebServer } from '../../infra/local/web-server';
+import { adminToken, api, closeDb, createProduct, orderCountFor, tokenFor, uniqueSku } from './helpers';
 
 const webUrl = () => process.env.SHELF_TEST_WEB_URL!;
 const screenshots = join(repoRoot, 'test-output', 'browser');
@@ -240,4 +246,103 @@ it('lets an admin upload a catalog CSV and watch the import complete with the ri
   const importId = page.url().split('/').at(-1)!;
   const job = await api('GET', `/imports/${importId}`, { token: adminToken() });
   expect(job.body).toMatchObject({ status: 'COMPLETED', rowsRead: 3, rowsRejected: 1, rowsLoaded: 2 });
+});
+
+it('signs in through an OAuth server shaped like Cognito’s hosted UI: code flow with PKCE, then signs out', async () => {
+  // Cognito's hosted UI, as far as the app uses it: /oauth2/authorize redirects back with a code,
+  // /oauth2/token trades it (checking the PKCE verifier) for an ID token, /logout redirects.
+  const clientId = 'shelf-web-client';
+  const userId = `hosted-${randomUUID().slice(0, 8)}`;
+  const pending = new Map<string, { challenge: string; redirectUri: string }>();
+  const tokenRequests: URLSearchParams[] = [];
+  const hostedUi = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/oauth2/authorize') {
+      const q = url.searchParams;
+      expect([q.get('response_type'), q.get('client_id'), q.get('code_challenge_method')]).toEqual([
+        'code',
+        clientId,
+        'S256',
+      ]);
+      const code = randomUUID();
+      pending.set(code, { challenge: q.get('code_challenge')!, redirectUri: q.get('redirect_uri')! });
+      res.writeHead(302, { location: `${q.get('redirect_uri')}?code=${code}&state=${q.get('state')}` }).end();
+      return;
+    }
+    if (url.pathname === '/oauth2/token' && req.method === 'POST') {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const form = new URLSearchParams(body);
+        tokenRequests.push(form);
+        const grant = pending.get(form.get('code') ?? '');
+        pending.delete(form.get('code') ?? '');
+        const verified =
+          grant !== undefined &&
+          form.get('grant_type') === 'authorization_code' &&
+          form.get('client_id') === clientId &&
+          form.get('redirect_uri') === grant.redirectUri &&
+          createHash('sha256')
+            .update(form.get('code_verifier') ?? '')
+            .digest('base64url') === grant.challenge;
+        res.writeHead(verified ? 200 : 400, {
+          'content-type': 'application/json',
+          'access-control-allow-origin': '*',
+        });
+        res.end(
+          JSON.stringify(
+            verified
+              ? {
+                  id_token: tokenFor('shopper', userId),
+                  access_token: 'unused',
+                  token_type: 'Bearer',
+                  expires_in: 3600,
+                }
+              : { error: 'invalid_grant' },
+          ),
+        );
+      });
+      return;
+    }
+    if (url.pathname === '/logout') {
+      res.writeHead(302, { location: url.searchParams.get('logout_uri')! }).end();
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  hostedUi.listen(0, '127.0.0.1');
+  await once(hostedUi, 'listening');
+  const domain = `http://127.0.0.1:${(hostedUi.address() as AddressInfo).port}`;
+
+  // The same build and routing as the stack's web server, with the deployed kind of sign-in.
+  const { resources } = await loadServiceConfig('local');
+  const web = await startWebServer({
+    port: 0,
+    root: join(process.env.SHELF_TEST_DATA_DIR!, 'web'),
+    apiUrl: process.env.SHELF_TEST_API_URL!,
+    s3Endpoint: process.env.SHELF_TEST_S3_URL!,
+    viewerRequest: loadCloudFrontFunction(resources.Resources.WebRouteFunction!.Properties!.FunctionCode as string),
+    auth: { mode: 'cognito', domain, clientId },
+  });
+  try {
+    await page.goto(`${web.url}/orders`);
+    await page.getByRole('link', { name: 'Sign in' }).first().click();
+    await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+    await shot('40-hosted-ui-sign-in');
+    await page.getByRole('button', { name: 'Continue to sign in' }).click();
+    // Off to the hosted UI and back to /auth/callback, then to where the shopper was going.
+    await page.getByRole('heading', { name: 'My orders' }).waitFor();
+    await page.getByText(`${userId}@example.com`).waitFor();
+    await page.getByText('You have not ordered anything yet.').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/orders');
+    expect(tokenRequests).toHaveLength(1);
+    await shot('41-hosted-ui-signed-in');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('banner').getByRole('link', { name: 'Sign in' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
+  } finally {
+    await web.stop();
+    hostedUi.close();
+  }
 });
