@@ -104,6 +104,21 @@ it('serves the app with the same security headers the Lambda@Edge function adds'
   await shot('00-client-route-needs-sign-in');
 });
 
+it('fits a phone’s screen: no sideways scrolling, every control reachable', async () => {
+  await page.setViewportSize({ width: 375, height: 740 });
+  await page.goto(webUrl());
+  await page.getByRole('list', { name: 'Products' }).waitFor();
+  // Runs in the page; written as a string so this Node-typed file needs no DOM types.
+  const [contentWidth, viewportWidth] = await page.evaluate<[number, number]>(
+    '[document.documentElement.scrollWidth, window.innerWidth]',
+  );
+  expect(contentWidth).toBeLessThanOrEqual(viewportWidth);
+  await shot('05-catalog-on-a-phone');
+  await page.goto(`${webUrl()}/cart`);
+  await page.getByRole('heading', { name: 'Your cart' }).waitFor();
+  await shot('06-cart-on-a-phone');
+});
+
 it('lets a shopper find a product, order it, and see the order in "my orders"', async () => {
   const word = `kettle${randomUUID().slice(0, 6)}`;
   const sku = uniqueSku('WEB');
