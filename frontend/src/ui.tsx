@@ -1,7 +1,7 @@
 /** Small building blocks every screen uses: async loading, error and empty states, role gates. */
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { ApiError } from './api';
+import { ApiError, type Page } from './api';
 import { session, type Role } from './auth';
 import { useStore } from './store';
 
@@ -85,4 +85,76 @@ export function RequireRole({ roles, children }: { roles: Role[]; children: Comp
     );
   }
   return <>{children}</>;
+}
+
+export interface Paged<T> {
+  items: T[];
+  state: 'loading' | 'idle' | 'more';
+  error: unknown;
+  hasMore: boolean;
+  loadMore: () => void;
+  reload: () => void;
+}
+
+/**
+ * A list the API serves a page at a time ({items, nextCursor}): the first page whenever `deps`
+ * change (answers to earlier deps are dropped), then "Load more" appends the next.
+ */
+export function usePaged<T>(load: (cursor?: string) => Promise<Page<T>>, deps: unknown[]): Paged<T> {
+  const [items, setItems] = useState<T[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [state, setState] = useState<Paged<T>['state']>('loading');
+  const [error, setError] = useState<unknown>();
+  const [generation, setGeneration] = useState(0);
+
+  useEffect(() => {
+    let current = true;
+    setState('loading');
+    setError(undefined);
+    load().then(
+      (page) => {
+        if (!current) return;
+        setItems(page.items);
+        setCursor(page.nextCursor);
+        setState('idle');
+      },
+      (failure: unknown) => {
+        if (!current) return;
+        setError(failure);
+        setItems([]);
+        setState('idle');
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [...deps, generation]);
+
+  const loadMore = () => {
+    if (!cursor || state !== 'idle') return;
+    setState('more');
+    load(cursor).then(
+      (page) => {
+        setItems((existing) => [...existing, ...page.items]);
+        setCursor(page.nextCursor);
+        setState('idle');
+      },
+      (failure: unknown) => {
+        setError(failure);
+        setState('idle');
+      },
+    );
+  };
+
+  return { items, state, error, hasMore: cursor !== null, loadMore, reload: () => setGeneration((g) => g + 1) };
+}
+
+/** The "Load more" button of a paged list, while there is more. */
+export function LoadMore({ paged }: { paged: Paged<unknown> }) {
+  if (!paged.hasMore || paged.state === 'loading') return null;
+  return (
+    <button type="button" class="secondary" onClick={paged.loadMore} disabled={paged.state === 'more'}>
+      {paged.state === 'more' ? 'Loading…' : 'Load more'}
+    </button>
+  );
 }

@@ -119,6 +119,25 @@ it('fits a phone’s screen: no sideways scrolling, every control reachable', as
   await shot('06-cart-on-a-phone');
 });
 
+it('pages through a category a dozen products at a time with "Load more"', async () => {
+  const category = `paging-${randomUUID().slice(0, 6)}`;
+  const skus = Array.from({ length: 13 }, () => uniqueSku('WEBPAGE'));
+  for (const sku of skus) await createProduct(sku, { category });
+
+  await page.goto(`${webUrl()}/?category=${category}`);
+  const cards = page.getByRole('list', { name: 'Products' }).getByRole('listitem');
+  await page.getByRole('button', { name: 'Load more' }).waitFor();
+  expect(await cards.count()).toBe(12);
+  expect(await page.getByLabel('Category').inputValue()).toBe(category);
+  await page.getByRole('button', { name: 'Load more' }).click();
+  await cards.nth(12).waitFor();
+  expect(await cards.count()).toBe(13);
+  // The last page: no button any more.
+  expect(await page.getByRole('button', { name: /Load more|Loading/ }).count()).toBe(0);
+  const shown = await page.locator('.card .sku').allTextContents();
+  expect([...shown].sort()).toEqual([...skus].sort());
+});
+
 it('lets a shopper find a product, order it, and see the order in "my orders"', async () => {
   const word = `kettle${randomUUID().slice(0, 6)}`;
   const sku = uniqueSku('WEB');

@@ -1,11 +1,10 @@
 /** The catalog: search, a category filter, and pages of products ("Load more"). */
 import { useEffect, useState } from 'preact/hooks';
-import type { Product } from '../api';
 import { addToCart } from '../cart';
 import { useShop } from '../context';
 import { formatMoney } from '../format';
 import { navigate } from '../router';
-import { ErrorMessage, Loading, messageOf, PageTitle } from '../ui';
+import { ErrorMessage, Loading, LoadMore, messageOf, PageTitle, usePaged } from '../ui';
 
 /** The API has no list of categories; the filter offers every category seen so far in this visit. */
 const seenCategories = new Set<string>();
@@ -14,54 +13,19 @@ export function CatalogPage({ query }: { query: URLSearchParams }) {
   const { api } = useShop();
   const category = query.get('category') ?? '';
   const q = query.get('q') ?? '';
-  const [items, setItems] = useState<Product[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [state, setState] = useState<'loading' | 'idle' | 'more'>('loading');
-  const [error, setError] = useState<unknown>();
   const [added, setAdded] = useState<string>();
   const [search, setSearch] = useState(q);
-  const [generation, setGeneration] = useState(0);
-
-  useEffect(() => setSearch(q), [q]);
-
-  useEffect(() => {
-    let current = true;
-    setState('loading');
-    setError(undefined);
-    api.listProducts({ category, q, limit: 12 }).then(
-      (page) => {
-        if (!current) return;
-        page.items.forEach((p) => seenCategories.add(p.category));
-        setItems(page.items);
-        setCursor(page.nextCursor);
-        setState('idle');
-      },
-      (failure: unknown) => {
-        if (!current) return;
-        setError(failure);
-        setItems([]);
-        setState('idle');
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [api, category, q, generation]);
-
-  async function loadMore() {
-    if (!cursor) return;
-    setState('more');
-    try {
+  const products = usePaged(
+    async (cursor?: string) => {
       const page = await api.listProducts({ category, q, cursor, limit: 12 });
       page.items.forEach((p) => seenCategories.add(p.category));
-      setItems((existing) => [...existing, ...page.items]);
-      setCursor(page.nextCursor);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setState('idle');
-    }
-  }
+      return page;
+    },
+    [api, category, q],
+  );
+  const { items, state, error } = products;
+
+  useEffect(() => setSearch(q), [q]);
 
   function applyFilters(next: { category?: string; q?: string }) {
     const params = new URLSearchParams();
@@ -116,7 +80,7 @@ export function CatalogPage({ query }: { query: URLSearchParams }) {
         <button type="submit">Search</button>
       </form>
 
-      {error !== undefined && <ErrorMessage error={error} retry={() => setGeneration((g) => g + 1)} />}
+      {error !== undefined && <ErrorMessage error={error} retry={products.reload} />}
       {state === 'loading' && <Loading what="products" />}
       {state !== 'loading' && error === undefined && items.length === 0 && (
         <p class="empty">
@@ -155,11 +119,7 @@ export function CatalogPage({ query }: { query: URLSearchParams }) {
           ))}
         </ul>
       )}
-      {cursor && state !== 'loading' && (
-        <button type="button" class="secondary" onClick={() => void loadMore()} disabled={state === 'more'}>
-          {state === 'more' ? 'Loading…' : 'Load more'}
-        </button>
-      )}
+      <LoadMore paged={products} />
       {error !== undefined && state === 'idle' && items.length > 0 && <p class="hint">{messageOf(error)}</p>}
     </section>
   );

@@ -1,55 +1,14 @@
 /** "My orders": the caller's orders, newest first, a page at a time. */
-import { useEffect, useState } from 'preact/hooks';
-import type { Order } from '../api';
 import { useShop } from '../context';
 import { formatDateTime, formatMoney } from '../format';
 import { useLocation } from '../router';
-import { ErrorMessage, Loading, PageTitle } from '../ui';
+import { ErrorMessage, Loading, LoadMore, PageTitle, usePaged } from '../ui';
 
 export function OrdersPage() {
   const { api } = useShop();
   const placed = useLocation().query.get('placed');
-  const [orders, setOrders] = useState<Order[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [state, setState] = useState<'loading' | 'idle' | 'more'>('loading');
-  const [error, setError] = useState<unknown>();
-  const [generation, setGeneration] = useState(0);
-
-  useEffect(() => {
-    let current = true;
-    setState('loading');
-    setError(undefined);
-    api.listOrders().then(
-      (page) => {
-        if (!current) return;
-        setOrders(page.items);
-        setCursor(page.nextCursor);
-        setState('idle');
-      },
-      (failure: unknown) => {
-        if (!current) return;
-        setError(failure);
-        setState('idle');
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [api, generation]);
-
-  async function loadMore() {
-    if (!cursor) return;
-    setState('more');
-    try {
-      const page = await api.listOrders(cursor);
-      setOrders((existing) => [...existing, ...page.items]);
-      setCursor(page.nextCursor);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setState('idle');
-    }
-  }
+  const list = usePaged((cursor?: string) => api.listOrders(cursor), [api]);
+  const { items: orders, state, error } = list;
 
   return (
     <section>
@@ -59,7 +18,7 @@ export function OrdersPage() {
           Thank you: your order is placed.
         </p>
       )}
-      {error !== undefined && <ErrorMessage error={error} retry={() => setGeneration((g) => g + 1)} />}
+      {error !== undefined && <ErrorMessage error={error} retry={list.reload} />}
       {state === 'loading' && <Loading what="your orders" />}
       {state !== 'loading' && error === undefined && orders.length === 0 && (
         <p class="empty">
@@ -88,11 +47,7 @@ export function OrdersPage() {
           ))}
         </ol>
       )}
-      {cursor && state !== 'loading' && (
-        <button type="button" class="secondary" onClick={() => void loadMore()} disabled={state === 'more'}>
-          {state === 'more' ? 'Loading…' : 'Load more'}
-        </button>
-      )}
+      <LoadMore paged={list} />
     </section>
   );
 }
