@@ -1,5 +1,6 @@
-// The web app's build (Vite). `npm start` builds it and serves frontend/dist locally
-// (infra/local/web-server.ts); a deploy uploads the same files to S3 (infra/deploy/publish-web.ts).
+// The web app's build (Vite), run by infra/web/build-web-app.ts: `npm start` builds into its data
+// folder and serves that (infra/local/web-server.ts); a deploy builds into a temporary folder and
+// uploads it to S3 (infra/deploy/publish-web.ts). `npm run build:web` writes frontend/dist.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 

@@ -4,12 +4,9 @@
  * and invalidates what CloudFront may hold of the previous build, as publish-plan.ts decides.
  * Run by publish-web.ts (the Serverless plugin and `npm run publish:web`).
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import { promisify } from 'node:util';
 import {
   CloudFormationClient,
   DescribeStacksCommand,
@@ -17,7 +14,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { repoRoot } from '../local/service-config';
+import { buildWebApp } from '../web/build-web-app';
 import {
   invalidationPaths,
   planDeletions,
@@ -156,32 +153,6 @@ export async function publishWeb({
   );
   log(`Invalidated ${invalidationPaths.join(' ')} (${Invalidation?.Id ?? 'no id'}); the app is at ${outputs.WebUrl}`);
   return { outputs, uploaded, deleted, invalidationId: Invalidation?.Id };
-}
-
-const viteBin = join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
-
-/** The Vite config of frontend/ (vite.config.mts; a .ts one would do as well). */
-export function viteConfigPath(): string {
-  const candidates = ['vite.config.mts', 'vite.config.ts'].map((name) => join(repoRoot, 'frontend', name));
-  const found = candidates.find((path) => existsSync(path));
-  if (!found) throw new Error(`No Vite config for the web app: looked for ${candidates.join(', ')}`);
-  return found;
-}
-
-/** Builds the app into `outDir` with the repo's Vite and the app's own config. */
-export async function buildWebApp(outDir: string): Promise<void> {
-  try {
-    await promisify(execFile)(
-      process.execPath,
-      [viteBin, 'build', '--config', viteConfigPath(), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
-      { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 },
-    );
-  } catch (error) {
-    const { stderr, stdout, message } = error as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`The web app did not build: ${(stderr || stdout || message).trim().slice(-4000)}`, {
-      cause: error,
-    });
-  }
 }
 
 export interface AwsAccess {

@@ -16,7 +16,8 @@ import { projectCatalog, seedDemoCatalog } from './seed';
 import { frameworkEnv, loadServiceConfig, repoRoot, serverlessBin } from './service-config';
 import { assertPortFree, Supervisor, waitForPort } from './supervisor';
 import { loadCloudFrontFunction } from './cloudfront-function';
-import { buildWebApp, startWebServer } from './web-server';
+import { buildWebApp } from '../web/build-web-app';
+import { startWebServer } from './web-server';
 
 export interface ShelfPorts {
   /** The web app (infra/local/web-server.ts). */

@@ -9,42 +9,19 @@
  *   - POST /local-auth/token: a token from the local issuer (the one `npm run token` uses) for
  *     any user and role. There is no Cognito here; this endpoint must never exist when deployed.
  */
-import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import sirv from 'sirv';
 import { z } from 'zod';
 import type { AuthConfig, RuntimeConfig } from '../../frontend/src/runtime-config';
 import { securityHeaders } from '../../services/web/add-security-headers';
 import { roles } from '../../shared/auth/caller';
+import { errorBody } from '../../shared/http/error-response';
+import { HttpError } from '../../shared/http/http-error';
+import { validate } from '../../shared/http/http-route';
 import { cacheControlFor } from '../web/cache-control';
 import type { ViewerRequestFunction } from './cloudfront-function';
 import { signToken } from './local-issuer';
-import { repoRoot } from './service-config';
-
-const viteBin = join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
-export const viteConfig = join(repoRoot, 'frontend', 'vite.config.mts');
-
-/**
- * Builds the app into `outDir` (each local stack has its own, so two stacks never share files).
- * `signal` stops the build when the stack's start is given up.
- */
-export async function buildWebApp(outDir: string, signal?: AbortSignal): Promise<void> {
-  try {
-    await promisify(execFile)(
-      process.execPath,
-      [viteBin, 'build', '--config', viteConfig, '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
-      { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024, signal },
-    );
-  } catch (error) {
-    const { stderr, stdout, message } = error as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`The web app did not build: ${(stderr || stdout || message).trim().slice(-4000)}`, {
-      cause: error,
-    });
-  }
-}
 
 const tokenRequest = z.strictObject({
   sub: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes, underscores or @'),
@@ -53,7 +30,7 @@ const tokenRequest = z.strictObject({
 
 export interface WebServerOptions {
   port: number;
-  /** The built app (buildWebApp's outDir). */
+  /** The built app (infra/web/build-web-app.ts, buildWebApp's outDir). */
   root: string;
   apiUrl: string;
   /** The local S3 endpoint: presigned upload URLs point there. */
@@ -98,46 +75,42 @@ export async function startWebServer({
     res.end(JSON.stringify(body));
   };
 
+  // Errors are the API's shape ({"error": {code, message, details}}), thrown as the API's HttpError.
+  const onlyMethods = (req: IncomingMessage, res: ServerResponse, allowed: string[]) => {
+    if (allowed.includes(req.method ?? '')) return;
+    res.setHeader('allow', allowed.join(', '));
+    throw new HttpError(405, 'METHOD_NOT_ALLOWED', `Use ${allowed[0]}`);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-    const path = new URL(req.url ?? '/', url).pathname;
-    if (path === '/config.json') return json(res, 200, config, cacheControlFor(path));
-    if (path === '/local-auth/token' && auth.mode === 'local') {
-      if (req.method !== 'POST') {
-        res.setHeader('allow', 'POST');
-        return json(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'Use POST', details: null } });
-      }
+    const requested = new URL(req.url ?? '/', url);
+    if (requested.pathname === '/config.json') return json(res, 200, config, cacheControlFor(requested.pathname));
+    if (requested.pathname === '/local-auth/token' && auth.mode === 'local') {
+      onlyMethods(req, res, ['POST']);
       let body: unknown;
       try {
         const chunks: Buffer[] = [];
         for await (const chunk of req) chunks.push(chunk as Buffer);
         body = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
       } catch {
-        return json(res, 400, { error: { code: 'INVALID_JSON', message: 'The body is not JSON', details: null } });
+        throw new HttpError(400, 'INVALID_JSON', 'The body is not JSON');
       }
-      const parsed = tokenRequest.safeParse(body);
-      if (!parsed.success) {
-        const details = parsed.error.issues.map((i) => ({ field: `body.${i.path.join('.')}`, message: i.message }));
-        const fields = details.map((d) => d.field).join(', ');
-        return json(res, 400, { error: { code: 'VALIDATION_FAILED', message: `Invalid ${fields}`, details } });
-      }
-      return json(res, 200, { token: signToken({ sub: parsed.data.sub, role: parsed.data.role }) });
+      const { sub, role } = validate(tokenRequest, body, 'body');
+      return json(res, 200, { token: signToken({ sub, role }) });
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('allow', 'GET, HEAD');
-      return json(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'Use GET', details: null } });
-    }
+    onlyMethods(req, res, ['GET', 'HEAD']);
     // As at the edge: the route function picks the file before the bucket (here, the folder) is asked.
-    const requested = new URL(req.url ?? '/', url);
-    req.url = viewerRequest({ uri: requested.pathname, method: req.method }).uri + requested.search;
-    files(req, res, () => json(res, 404, { error: { code: 'NOT_FOUND', message: 'No such file', details: null } }));
+    req.url = viewerRequest({ uri: requested.pathname, method: req.method ?? 'GET' }).uri + requested.search;
+    files(req, res, () => json(res, 404, errorBody('NOT_FOUND', 'No such file')));
   };
 
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent)
-        json(res, 500, { error: { code: 'INTERNAL', message: 'Local web server error', details: null } });
-      else res.destroy();
+    handle(req, res).catch((error: unknown) => {
+      if (res.headersSent) res.destroy();
+      else if (error instanceof HttpError)
+        json(res, error.statusCode, errorBody(error.code, error.message, error.details));
+      else json(res, 500, errorBody('INTERNAL', 'Local web server error'));
     });
   });
   await new Promise<void>((resolve, reject) => {
