@@ -15,6 +15,8 @@
  * It runs on `before:package:finalize`, after serverless-iam-roles-per-function (listed before it
  * in serverless.yml) has made the roles and before resources/ are merged in.
  */
+import { templateReferences } from './template-references';
+
 interface Statement {
   Effect?: string;
   Action?: string[];
@@ -57,16 +59,9 @@ export const vpcNetworkInterfaceStatement: Statement = {
 const isVpcAccessPolicy = (arn: unknown) => JSON.stringify(arn).includes(vpcAccessPolicy);
 const edgePrincipal = 'edgelambda.amazonaws.com';
 
-/** Whether `value` contains a Ref or Fn::GetAtt naming `logicalId`. */
+/** Whether `value` refers to `logicalId` anywhere (Ref, Fn::GetAtt, Fn::Sub). */
 export function refersTo(value: unknown, logicalId: string): boolean {
-  if (Array.isArray(value)) return value.some((item) => refersTo(item, logicalId));
-  if (value === null || typeof value !== 'object') return false;
-  const record = value as Record<string, unknown>;
-  if (record.Ref === logicalId) return true;
-  const getAtt = record['Fn::GetAtt'];
-  if (Array.isArray(getAtt) && getAtt[0] === logicalId) return true;
-  if (typeof getAtt === 'string' && getAtt.split('.')[0] === logicalId) return true;
-  return Object.values(record).some((item) => refersTo(item, logicalId));
+  return templateReferences(value).includes(logicalId);
 }
 
 export function tidyRoles(resources: Record<string, Resource>): void {

@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import { RegoEngine, TemplateFile } from '@aws/cloudformation-validate';
 import { webStackOutputKeys } from '../../infra/deploy/publish-plan';
 import { loadCloudFrontFunction } from '../../infra/local/cloudfront-function';
+import { templateReferences } from '../../infra/package/template-references';
 import { migrationsVersion } from '../../infra/package/migrations-hash';
 import { migrationsPath, readMigrations } from '../../shared/adapters/postgres/migrator';
 import { edgeFunctionIds } from './cloudformation';
@@ -53,23 +54,8 @@ const resource = (id: string) => {
 const edgeFunctionId = 'AddSecurityHeadersLambdaFunction';
 const distribution = () => resource('CloudFrontDistribution').Properties.DistributionConfig;
 
-/** The resources `value` refers to: Ref, Fn::GetAtt and Fn::Sub's ${Name} / ${Name.Attribute}. */
-function references(value: unknown): string[] {
-  if (Array.isArray(value)) return value.flatMap(references);
-  if (value === null || typeof value !== 'object') return [];
-  const found: string[] = [];
-  for (const [key, inner] of Object.entries(value)) {
-    if (key === 'Ref' && typeof inner === 'string') found.push(inner);
-    else if (key === 'Fn::GetAtt') found.push(Array.isArray(inner) ? inner[0] : String(inner).split('.')[0]!);
-    else if (key === 'Fn::Sub') {
-      const [text, variables] = Array.isArray(inner) ? inner : [inner, {}];
-      for (const [, name] of String(text).matchAll(/\$\{([^}!]+)\}/g))
-        if (!(name! in variables)) found.push(name!.split('.')[0]!);
-      found.push(...references(variables));
-    } else found.push(...references(inner));
-  }
-  return found.filter((id) => id in template.Resources);
-}
+/** The resources `value` refers to (pseudo-parameters left out). */
+const references = (value: unknown) => templateReferences(value).filter((id) => id in template.Resources);
 
 describe('the packaged template', () => {
   it('was written by this run, packaged with no AWS credentials, configuration or home folder', () => {

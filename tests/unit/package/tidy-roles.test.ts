@@ -69,6 +69,9 @@ describe('refersTo', () => {
     [{ 'Fn::GetAtt': ['A', 'Arn'] }, true],
     [{ 'Fn::GetAtt': 'A.Arn' }, true],
     [{ x: [{ y: { Ref: 'A' } }] }, true],
+    [{ 'Fn::Sub': '${A.Arn}/*' }, true],
+    [{ 'Fn::Sub': ['${X}', { X: { Ref: 'A' } }] }, true],
+    [{ 'Fn::Sub': ['${A}', { A: 'literal' }] }, false],
     [{ Ref: 'AB' }, false],
     [{ 'Fn::GetAtt': ['B', 'A'] }, false],
   ])('%j refers to A: %s', (value, expected) => {
