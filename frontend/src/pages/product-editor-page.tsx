@@ -4,7 +4,7 @@ import { ApiError, type Product } from '../api';
 import { useShop } from '../context';
 import { centsToPrice, parsePriceToCents } from '../format';
 import { navigate } from '../router';
-import { ErrorMessage, Loading, PageTitle } from '../ui';
+import { ErrorMessage, Loading, PageTitle, useAsync } from '../ui';
 
 interface Draft {
   sku: string;
@@ -33,27 +33,15 @@ function draftOf(product: Product): Draft {
 export function ProductEditorPage({ sku }: { sku?: string }) {
   const { api } = useShop();
   const [draft, setDraft] = useState<Draft>(emptyDraft);
-  const [loading, setLoading] = useState(sku !== undefined);
-  const [loadError, setLoadError] = useState<unknown>();
+  // The product being edited (none for a new one); the draft starts from it once it arrives.
+  const [loaded] = useAsync(() => (sku === undefined ? Promise.resolve(undefined) : api.getProduct(sku)), [api, sku]);
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>();
   const [saving, setSaving] = useState(false);
 
   useEffect(() => {
-    if (sku === undefined) {
-      setDraft(emptyDraft);
-      return;
-    }
-    let current = true;
-    setLoading(true);
-    api.getProduct(sku).then(
-      (product) => current && (setDraft(draftOf(product)), setLoading(false)),
-      (failure: unknown) => current && (setLoadError(failure), setLoading(false)),
-    );
-    return () => {
-      current = false;
-    };
-  }, [api, sku]);
+    if (loaded.state === 'done') setDraft(loaded.value ? draftOf(loaded.value) : emptyDraft);
+  }, [loaded]);
 
   const set = (field: keyof Draft) => (event: Event) =>
     setDraft((d) => ({ ...d, [field]: (event.currentTarget as HTMLInputElement).value }));
@@ -99,12 +87,12 @@ export function ProductEditorPage({ sku }: { sku?: string }) {
     }
   }
 
-  if (loading) return <Loading what="the product" />;
-  if (loadError !== undefined)
+  if (loaded.state === 'loading') return <Loading what="the product" />;
+  if (loaded.state === 'failed')
     return (
       <section>
         <PageTitle>Edit {sku}</PageTitle>
-        <ErrorMessage error={loadError} />
+        <ErrorMessage error={loaded.error} />
       </section>
     );
 
