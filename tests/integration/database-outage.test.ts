@@ -9,20 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { v7 as uuidv7 } from 'uuid';
+import { freePorts } from '../../infra/local/free-ports';
 import { repoRoot } from '../../infra/local/service-config';
+import { defaultPorts, type ShelfPorts } from '../../infra/local/start-shelf';
 import { closeDb, db, until } from './helpers';
-
-const ports = {
-  web: 3380,
-  api: 3300,
-  lambda: 3302,
-  websocket: 3301,
-  dynamodb: 8300,
-  s3: 4869,
-  sqs: 9624,
-  postgres: 54359,
-};
-const proxyPort = 54369;
 
 /** Forwards TCP to PostgreSQL until cut; while cut, it refuses (closes) every connection. */
 class CuttableProxy {
@@ -48,8 +38,11 @@ class CuttableProxy {
     });
   }
 
-  listen(port: number): Promise<void> {
-    return new Promise((resolve) => this.server.listen(port, '127.0.0.1', resolve));
+  /** Listens on a free port; resolves with it. */
+  listen(): Promise<number> {
+    return new Promise((resolve) =>
+      this.server.listen(0, '127.0.0.1', () => resolve((this.server.address() as { port: number }).port)),
+    );
   }
 
   /** Drops every open connection and refuses new ones. */
@@ -83,9 +76,10 @@ let output = '';
 beforeAll(async () => {
   const database = new URL(process.env.SHELF_TEST_DATABASE_URL!);
   proxy = new CuttableProxy({ host: database.hostname, port: Number(database.port) });
-  await proxy.listen(proxyPort);
+  const proxyPort = await proxy.listen();
   const throughProxy = new URL(database);
   throughProxy.port = String(proxyPort);
+  const ports = await freePorts(Object.keys(defaultPorts) as (keyof ShelfPorts)[]);
   dataDir = mkdtempSync(join(tmpdir(), 'shelf-outage-'));
   chmodSync(dataDir, 0o755);
   // `npm start` with DATABASE_URL: it uses that PostgreSQL (through the proxy) instead of its own.

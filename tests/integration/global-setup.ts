@@ -1,23 +1,14 @@
 /**
- * Starts the whole local stack once for the integration tests, on ports of its own (so an
- * `npm start` on the default ports can keep running) and with a fresh PostgreSQL data directory.
+ * Starts the whole local stack once for the integration tests, on free ports the system picks (so
+ * an `npm start` on the default ports, or anything else, can keep running) and with a fresh
+ * PostgreSQL data directory.
  * The tests find it through SHELF_TEST_* variables.
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { freePorts } from '../../infra/local/free-ports';
 import { repoRoot } from '../../infra/local/service-config';
-import { startShelf, type RunningShelf } from '../../infra/local/start-shelf';
-
-export const testPorts = {
-  web: 3180,
-  api: 3100,
-  lambda: 3102,
-  websocket: 3101,
-  dynamodb: 8100,
-  s3: 4669,
-  sqs: 9424,
-  postgres: 54339,
-};
+import { defaultPorts, startShelf, type RunningShelf, type ShelfPorts } from '../../infra/local/start-shelf';
 
 declare global {
   var shelfUnderTest: RunningShelf | undefined;
@@ -31,8 +22,9 @@ export default async function globalSetup(): Promise<void> {
   const dataDir = join(outputDir, `stack-${Date.now()}`);
   // A DATABASE_URL from the environment would point the tests at someone's real database.
   delete process.env.DATABASE_URL;
+  const ports = await freePorts(Object.keys(defaultPorts) as (keyof ShelfPorts)[]);
   const shelf = await startShelf({
-    ports: testPorts,
+    ports,
     dataDir,
     log: (line) => log.write(`${line}\n`),
     onFunctionOutput: (chunk) => log.write(chunk),

@@ -7,19 +7,15 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { freePorts } from '../../infra/local/free-ports';
 import { repoRoot } from '../../infra/local/service-config';
+import { defaultPorts, type ShelfPorts } from '../../infra/local/start-shelf';
 import { until } from './helpers';
 
-const ports = {
-  web: 3280,
-  api: 3200,
-  lambda: 3202,
-  websocket: 3201,
-  dynamodb: 8200,
-  s3: 4769,
-  sqs: 9524,
-  postgres: 54349,
-};
+let ports: ShelfPorts;
+beforeAll(async () => {
+  ports = await freePorts(Object.keys(defaultPorts) as (keyof ShelfPorts)[]);
+});
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
