@@ -3,6 +3,8 @@
  * (`cognito:groups` arrives as "[admin shopper]"), serverless-offline as decoded JSON (an array):
  * this is the one place that reads either.
  */
+import { unsafeTextProblem } from '../safe-text';
+
 export const roles = ['admin', 'shopper'] as const;
 export type Role = (typeof roles)[number];
 
@@ -29,4 +31,13 @@ export function callerFromClaims(claims: Claims | undefined): Caller | undefined
   if (typeof sub !== 'string' || sub === '') return undefined;
   const groups = groupsOf(claims?.['cognito:groups']);
   return { id: sub, roles: roles.filter((role) => groups.includes(role)) };
+}
+
+/**
+ * Why a caller id cannot be stored as an order's owner (PostgreSQL text, DynamoDB keys), or
+ * undefined. Cognito's are UUIDs; any issuer's are checked the same way before they are used.
+ */
+export function callerIdProblem(id: string): string | undefined {
+  if (id.length > 255) return 'is longer than 255 characters';
+  return unsafeTextProblem(id);
 }

@@ -1,12 +1,12 @@
 /** Path and query parameters of the catalog routes. */
 import { z } from 'zod';
-import { productInputSchema, skuSchema } from './product';
+import { productInputSchema, skuSchema, storableText } from './product';
 
 export const skuPath = z.object({ sku: skuSchema });
 
 export const catalogQuery = z.strictObject({
   category: productInputSchema.shape.category.optional(),
-  q: z.string().trim().min(1).max(100).optional(),
+  q: storableText(z.string().trim().min(1).max(100)).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(2048).optional(),
 });

@@ -3,6 +3,7 @@
  * ISO 4217 currency code, never a float.
  */
 import { z } from 'zod';
+import { unsafeTextProblem } from '../safe-text';
 
 const isoCurrencies = new Set(Intl.supportedValuesOf('currency'));
 
@@ -17,9 +18,17 @@ export const currencySchema = z
   .regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code in capitals')
   .refine((code) => isoCurrencies.has(code), 'is not an ISO 4217 currency code');
 
+/** Refuses text PostgreSQL, DynamoDB or JSON would not give back as it was (shared/safe-text.ts). */
+export function storableText<S extends z.ZodString>(schema: S, options: { multiline?: boolean } = {}): S {
+  return schema.superRefine((text, context) => {
+    const problem = unsafeTextProblem(text, options);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  });
+}
+
 export const productInputSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  description: z.string().trim().max(2000).default(''),
+  name: storableText(z.string().trim().min(1).max(200)),
+  description: storableText(z.string().trim().max(2000), { multiline: true }).default(''),
   category: z
     .string()
     .trim()

@@ -7,7 +7,7 @@
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
-import { callerFromClaims, type Caller, type Role } from '../auth/caller';
+import { callerFromClaims, callerIdProblem, type Caller, type Role } from '../auth/caller';
 import { logger, metrics, MetricUnit, traceInvocation, tracer } from '../observability';
 import { errorBody, errorResponse } from './error-response';
 import { HttpError } from './http-error';
@@ -93,6 +93,10 @@ function authorize(event: HttpApiEvent, roles: readonly Role[]): Caller {
   // the place where roles (Cognito groups) are enforced.
   const caller = callerFromClaims(event.requestContext.authorizer?.jwt?.claims ?? undefined);
   if (!caller) throw new HttpError(401, 'UNAUTHORIZED', 'Sign in to use this route');
+  const idProblem = callerIdProblem(caller.id);
+  if (idProblem) {
+    throw new HttpError(400, 'VALIDATION_FAILED', 'Invalid token.sub', [{ field: 'token.sub', message: idProblem }]);
+  }
   if (!roles.some((role) => caller.roles.includes(role))) {
     throw new HttpError(403, 'FORBIDDEN', `This route is for: ${roles.join(', ')}`);
   }

@@ -4,6 +4,7 @@
  * upper-cased, stock a whole number). A row breaks a rule → a reason for the rejects report.
  */
 import { currencySchema, productInputSchema, skuPattern, skuSchema, type ProductInput } from '../catalog/product';
+import { isSafeText } from '../safe-text';
 
 export const catalogColumns = ['sku', 'name', 'description', 'category', 'price', 'currency', 'stock'] as const;
 export type CatalogColumn = (typeof catalogColumns)[number];
@@ -130,9 +131,9 @@ export function parseValidRow(fields: string[], columns: ColumnIndex, row: numbe
     if (!skuPattern.test(sku)) return undefined;
   }
   const name = (fields[columns.name!] ?? '').trim();
-  if (name.length < limits.nameMin || name.length > limits.nameMax) return undefined;
+  if (name.length < limits.nameMin || name.length > limits.nameMax || !isSafeText(name)) return undefined;
   const description = columns.description === undefined ? '' : (fields[columns.description] ?? '').trim();
-  if (description.length > limits.descriptionMax) return undefined;
+  if (description.length > limits.descriptionMax || !isSafeText(description, { multiline: true })) return undefined;
   const category = validCategory(fields[columns.category!] ?? '');
   if (category === undefined) return undefined;
   const priceCents = priceToCents((fields[columns.price!] ?? '').trim());

@@ -128,6 +128,10 @@ describe('PUT /products/{sku}', () => {
     ['a negative stock', { ...validBody, stock: -5 }, 'body.stock'],
     ['a blank name', { ...validBody, name: '   ' }, 'body.name'],
     ['a category with spaces', { ...validBody, category: 'green tea' }, 'body.category'],
+    ['a NUL in the name (PostgreSQL text cannot hold it)', { ...validBody, name: 'Sen\u0000cha' }, 'body.name'],
+    ['half a surrogate pair in the description', { ...validBody, description: 'Green \ud800tea' }, 'body.description'],
+    ['a right-to-left override in the name', { ...validBody, name: 'Sencha\u202E' }, 'body.name'],
+    ['an escape character in the description', { ...validBody, description: '\u001b[2J' }, 'body.description'],
   ])('refuses %s with 400 VALIDATION_FAILED naming the field', async (_, body, field) => {
     const response = await invoke(handler, putProduct({ body }));
 

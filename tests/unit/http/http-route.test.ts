@@ -92,6 +92,19 @@ describe('httpRoute', () => {
       expect(response.body).toEqual({ body: { text: 'hello' }, caller: { id: 'user-1', roles: ['shopper'] } });
     });
 
+    it.each([
+      ['a NUL', 'user\u00001'],
+      ['half a surrogate pair', 'user-\ud800'],
+      ['more than 255 characters', 'u'.repeat(256)],
+    ])('refuses a token whose sub claim holds %s with 400 naming token.sub, before the route runs', async (_, sub) => {
+      const response = await invoke(echo, echoEvent({ caller: { sub, role: 'shopper' } }));
+
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toMatchObject({
+        error: { code: 'VALIDATION_FAILED', details: [{ field: 'token.sub', message: expect.any(String) }] },
+      });
+    });
+
     it('decodes a base64-encoded body', async () => {
       const event = echoEvent({ rawBody: Buffer.from('{"text":"encoded"}').toString('base64') });
       event.isBase64Encoded = true;

@@ -92,7 +92,7 @@ describe('splitCatalogFile: reading the file', () => {
   });
 
   it('counts a quoted field spanning lines as one row, and reports the line the row ends on', async () => {
-    const content = csvFile('M-1,"two\nlines",,tea,1,EUR,1', 'M-2,Bad,,tea,abc,EUR,1');
+    const content = csvFile('M-1,Two lines,"two\nlines",tea,1,EUR,1', 'M-2,Bad,,tea,abc,EUR,1');
 
     const { sink } = await split(content);
 
@@ -135,7 +135,7 @@ describe('splitCatalogFile: reading the file', () => {
   it('gives the same rows whatever the size of the pieces the stream delivers', async () => {
     const content = csvFile(
       ...Array.from({ length: 30 }, (_, i) => csvLine(`P-${i + 1}`)),
-      'P-X,"quoted, with\r\nnewline",x,tea,1,EUR,1',
+      'P-X,"quoted, with comma","with\r\nnewline",tea,1,EUR,1',
       'P-Y,short',
     );
 

@@ -215,6 +215,12 @@ describe('parseRow', () => {
     ['a currency that is not three letters', { currency: 'EURO' }, /^currency /],
     ['a blank name', { name: '   ' }, /^name /],
     ['a category with a space', { category: 'green tea' }, /^category /],
+    ['a NUL in the name', { name: 'Sen\u0000cha' }, /^name contains U\+0000 \(NUL\)/],
+    ['a NUL in the description', { description: 'Green\u0000tea' }, /^description contains U\+0000 \(NUL\)/],
+    ['half a surrogate pair in the name', { name: 'Sen\ud83ccha' }, /^name contains U\+D83C /],
+    ['a line break in the name', { name: 'Sen\ncha' }, /^name contains U\+000A \(a control character\)/],
+    ['an escape character in the description', { description: '\u001b[31mred' }, /^description contains U\+001B /],
+    ['a right-to-left override in the name', { name: 'abc\u202Egpj.exe' }, /^name contains U\+202E \(a bidirectional/],
   ])('rejects %s with a reason naming the column', (_, changes, reason) => {
     expect(rejection(rowWith(changes))).toMatch(reason);
   });
@@ -287,6 +293,11 @@ describe('parseValidRow (the fast path) against the schemas', () => {
       'Gyokuro 玉露',
       'Sen\uFFFDcha',
       '"quoted"',
+      'Sen\u0000cha',
+      'Sen\ud83ccha',
+      'Sen\ncha',
+      'Sen\u202Echa',
+      'Sen\u0085cha',
     ],
     description: [
       '',
@@ -297,6 +308,11 @@ describe('parseValidRow (the fast path) against the schemas', () => {
       astral.repeat(1001),
       'line\nbreak',
       'Ünïcödé 🍵',
+      'tab\there\r\n',
+      'nul\u0000',
+      'bell\u0007',
+      'lone \udc00',
+      'isolate \u2066x\u2069',
     ],
     category: [
       'tea',
