@@ -74,7 +74,7 @@ async function workerPath(url: string, chunks: ImportChunk[], parallel: number):
     const pool = new Pool({ connectionString: url, max: 2 });
     const loader = new PostgresCatalogImportLoader(pool);
     try {
-      while (next < chunks.length) await loader.load(chunks[next++]!);
+      while (next < chunks.length) await loader.load(chunks[next++]!, []);
     } finally {
       await pool.end();
     }

@@ -43,8 +43,9 @@ class MemoryJobStore implements ImportJobStore {
     this.job = { ...this.job, ...counts, status: 'LOADING' };
     return Promise.resolve(this.job);
   };
-  recordRowsLoaded = (): Promise<ImportJob> => Promise.resolve(this.job);
-  complete = (): Promise<void> => Promise.resolve();
+  recordLoadProgress = (): Promise<ImportJob> => Promise.resolve(this.job);
+  recordChunkDeadLettered = (): Promise<ImportJob> => Promise.resolve(this.job);
+  settle = (): Promise<void> => Promise.resolve();
   fail = (_: string, reason: string): Promise<void> => {
     this.job = { ...this.job, status: 'FAILED', failureReason: reason };
     return Promise.resolve();

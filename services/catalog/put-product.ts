@@ -1,20 +1,16 @@
 // PUT /products/{sku} (admin): create or replace a product and its stock level in PostgreSQL,
 // then project it into the catalog read model.
-import { DynamoDbCatalogReadModel } from '../../shared/adapters/dynamodb/catalog-read-model';
-import { documentClient } from '../../shared/adapters/dynamodb/client';
+import { catalogProjection } from '../../shared/adapters/catalog-projection';
 import { createPool } from '../../shared/adapters/postgres/pool';
 import { PostgresProductRepository } from '../../shared/adapters/postgres/product-repository';
 import { skuPath } from '../../shared/catalog/catalog-requests';
 import { saveProduct } from '../../shared/catalog/catalog-service';
 import { productInputSchema } from '../../shared/catalog/product';
-import { config } from '../../shared/config';
 import { httpRoute } from '../../shared/http/http-route';
 import { ok } from '../../shared/http/responses';
 
-const deps = {
-  products: new PostgresProductRepository(createPool()),
-  catalog: new DynamoDbCatalogReadModel(documentClient, config('catalogTable')),
-};
+const pool = createPool();
+const deps = { products: new PostgresProductRepository(pool), ...catalogProjection(pool) };
 
 export const handler = httpRoute(
   { roles: ['admin'], path: skuPath, body: productInputSchema },

@@ -1,32 +1,55 @@
 // The ETL worker: SQS import queue → PostgreSQL + catalog read model (services/imports/functions.yml,
 // loadImportChunk). Powertools' batch processor validates each message against the chunk schema,
 // loads the valid ones, and reports the failed ones alone (ReportBatchItemFailures): they come back
-// after the visibility timeout and, after maxReceiveCount tries, go to the dead-letter queue.
+// after the visibility timeout and, after maxReceiveCount tries, go to the dead-letter queue. On
+// that last try the job is told, so it ends (PARTIALLY_LOADED) instead of waiting for ever.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { parser } from '@aws-lambda-powertools/batch/parser';
 import type { ParsedRecord } from '@aws-lambda-powertools/batch/types';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { DynamoDbCatalogReadModel } from '../../shared/adapters/dynamodb/catalog-read-model';
+import { catalogProjection } from '../../shared/adapters/catalog-projection';
 import { documentClient } from '../../shared/adapters/dynamodb/client';
 import { DynamoDbImportJobStore } from '../../shared/adapters/dynamodb/import-job-store';
 import { PostgresCatalogImportLoader } from '../../shared/adapters/postgres/catalog-import-loader';
 import { createPool } from '../../shared/adapters/postgres/pool';
 import { config } from '../../shared/config';
 import { importChunkSchema, type ImportChunk } from '../../shared/imports/import-chunk';
-import { loadChunk } from '../../shared/imports/import-service';
+import { loadChunk, recordChunkDeadLettered } from '../../shared/imports/import-service';
 import { logger, metrics, MetricUnit, observedHandler } from '../../shared/observability';
 
+const pool = createPool();
 const deps = {
-  loader: new PostgresCatalogImportLoader(createPool()),
-  catalog: new DynamoDbCatalogReadModel(documentClient, config('catalogTable')),
+  loader: new PostgresCatalogImportLoader(pool),
+  ...catalogProjection(pool),
   jobs: new DynamoDbImportJobStore(documentClient, config('importsTable')),
 };
+
+// The queue's RedrivePolicy maxReceiveCount (serverless.yml, params.importMaxReceives).
+const maxReceives = Number(config('importMaxReceives'));
 
 const processor = new BatchProcessor(EventType.SQS, { parser, innerSchema: importChunkSchema, transformer: 'json' });
 
 async function loadRecord(record: ParsedRecord<SQSRecord, ImportChunk>): Promise<void> {
   const chunk = record.body;
-  const { duplicate } = await loadChunk(deps, chunk);
+  let result: Awaited<ReturnType<typeof loadChunk>>;
+  try {
+    result = await loadChunk(deps, chunk);
+  } catch (error) {
+    if (Number(record.attributes.ApproximateReceiveCount) >= maxReceives) {
+      logger.error('Chunk failed on its last try: it goes to the dead-letter queue', {
+        importId: chunk.importId,
+        chunk: chunk.chunk,
+        error,
+      });
+      metrics.addMetric('ImportChunksDeadLettered', MetricUnit.Count, 1);
+      await recordChunkDeadLettered(deps.jobs, chunk).catch((recordError: unknown) =>
+        logger.error('Could not count the dead-lettered chunk on its job', { error: recordError }),
+      );
+    }
+    throw error;
+  }
+  const { duplicate, refused } = result;
+  if (refused) metrics.addMetric('ImportRowsRefused', MetricUnit.Count, refused);
   logger.debug('Chunk loaded', { importId: chunk.importId, chunk: chunk.chunk, rows: chunk.rows.length, duplicate });
   metrics.addMetric(
     duplicate ? 'ImportChunksRedelivered' : 'ImportRowsLoaded',

@@ -1,7 +1,6 @@
 // POST /orders (shopper): reserve stock and create an order for the caller, in one transaction.
 // With an Idempotency-Key header a retried request returns the first order instead of a second.
-import { DynamoDbCatalogReadModel } from '../../shared/adapters/dynamodb/catalog-read-model';
-import { documentClient } from '../../shared/adapters/dynamodb/client';
+import { catalogProjection } from '../../shared/adapters/catalog-projection';
 import { retrySafe } from '../../shared/adapters/dynamodb/idempotency';
 import { PostgresOrderStore } from '../../shared/adapters/postgres/order-store';
 import { createPool } from '../../shared/adapters/postgres/pool';
@@ -14,10 +13,8 @@ import { placeOrderBodySchema } from '../../shared/orders/order';
 import { idempotencyKeySchema } from '../../shared/orders/order-requests';
 import { placeOrder } from '../../shared/orders/order-service';
 
-const deps = {
-  orders: new PostgresOrderStore(createPool()),
-  catalog: new DynamoDbCatalogReadModel(documentClient, config('catalogTable')),
-};
+const pool = createPool();
+const deps = { orders: new PostgresOrderStore(pool), ...catalogProjection(pool) };
 
 const place = (request: { customerId: string; lines: OrderLineInput[] }) =>
   placeOrder(deps, request.customerId, request.lines);

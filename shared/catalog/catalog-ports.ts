@@ -9,8 +9,6 @@ export interface ProductRepository {
   upsert(sku: string, input: ProductInput): Promise<Product>;
   /** Marks the product deleted; returns the new version, or undefined if there was none. */
   remove(sku: string): Promise<{ version: number } | undefined>;
-  /** Every live product, for rebuilding the read model. */
-  listAll(): Promise<Product[]>;
 }
 
 export interface CatalogQuery {
@@ -26,21 +24,44 @@ export interface CatalogPage {
   nextCursor: string | null;
 }
 
-export interface StockLevel {
+/** A product taken out of the catalog, at the version that took it out. */
+export interface DeletedProduct {
   sku: string;
-  stock: number;
   version: number;
+  deleted: true;
 }
+
+/** What the read model should hold for one SKU: the product as it is, or that it is gone. */
+export type CatalogEntry = Product | DeletedProduct;
+
+export const isDeleted = (entry: CatalogEntry): entry is DeletedProduct => 'deleted' in entry;
 
 export interface CatalogReadModel {
   get(sku: string): Promise<Product | undefined>;
   list(query: CatalogQuery): Promise<CatalogPage>;
-  /** Writes the product unless the model already holds a newer version. */
-  put(product: Product): Promise<void>;
-  /** Records the deletion unless the model already holds a newer version. */
-  remove(sku: string, version: number): Promise<void>;
-  /** Updates stock after an order unless the model already holds a newer version. */
-  putStock(levels: StockLevel[]): Promise<void>;
+  /** Writes each entry unless the model already holds a newer version of its SKU. */
+  apply(entries: CatalogEntry[]): Promise<void>;
+}
+
+/**
+ * The transactional outbox of the catalog (PostgreSQL: migrations/003-catalog-outbox.sql): the SKUs
+ * whose read-model entry is behind the system of record, queued in the same transaction as the
+ * change itself.
+ */
+export interface CatalogOutbox {
+  /**
+   * Takes up to `limit` queued SKUs (only those in `skus`, when given) that no other drain holds,
+   * hands their current entries to `project`, and dequeues them once it has succeeded; if it
+   * throws they stay queued. Returns how many were projected.
+   */
+  drain(
+    project: (entries: CatalogEntry[]) => Promise<void>,
+    scope: { skus?: readonly string[]; limit: number },
+  ): Promise<number>;
+  /** Queues every product (for a read model that starts empty); returns how many. */
+  queueAll(): Promise<number>;
+  /** How many SKUs are queued. */
+  pending(): Promise<number>;
 }
 
 /** A cursor the adapter could not decode (tampered, or from another query). */

@@ -1,28 +1,29 @@
 /**
- * What the catalog routes do. Writes go to the system of record first, then to the read model:
- * if the projection fails the write is still safe, and repeating the (idempotent) PUT or DELETE
- * brings the read model up to date.
+ * What the catalog routes do. Writes go to the system of record, which queues them for the read
+ * model in the same transaction (the catalog outbox); the write then projects what it changed.
+ * If that projection fails the write still stands, and the read model catches up on its own
+ * (shared/catalog/catalog-projection.ts).
  */
 import { InvalidInputError, NotFoundError } from '../errors';
 import type { CatalogPage, CatalogQuery, CatalogReadModel, ProductRepository } from './catalog-ports';
 import { InvalidCursorError } from './catalog-ports';
+import { projectAfterCommit, type ProjectionDeps } from './catalog-projection';
 import type { Product, ProductInput } from './product';
 
-export interface CatalogDeps {
+export interface CatalogDeps extends ProjectionDeps {
   products: ProductRepository;
-  catalog: CatalogReadModel;
 }
 
 export async function saveProduct(deps: CatalogDeps, sku: string, input: ProductInput): Promise<Product> {
   const product = await deps.products.upsert(sku, input);
-  await deps.catalog.put(product);
+  await projectAfterCommit(deps, [sku]);
   return product;
 }
 
 export async function deleteProduct(deps: CatalogDeps, sku: string): Promise<void> {
   const removed = await deps.products.remove(sku);
   if (!removed) throw new NotFoundError(`Product ${sku} does not exist`);
-  await deps.catalog.remove(sku, removed.version);
+  await projectAfterCommit(deps, [sku]);
 }
 
 export async function getProduct(catalog: CatalogReadModel, sku: string): Promise<Product> {
@@ -40,11 +41,4 @@ export async function browseCatalog(catalog: CatalogReadModel, query: CatalogQue
     }
     throw error;
   }
-}
-
-/** Copies every live product from the system of record into the read model. */
-export async function rebuildCatalog(deps: CatalogDeps): Promise<number> {
-  const all = await deps.products.listAll();
-  for (const product of all) await deps.catalog.put(product);
-  return all.length;
 }

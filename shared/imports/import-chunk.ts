@@ -4,9 +4,14 @@
  * order chunks arrive in and however often.
  */
 import { z } from 'zod';
-import { currencySchema, skuPattern } from '../catalog/product';
+import { currencySchema, productInputSchema, skuPattern } from '../catalog/product';
 import type { CatalogRow } from './catalog-row';
 
+/**
+ * The message's shape. Rows are checked for their types here, and for the product rules one by
+ * one by the worker (rowRefusal): a row that breaks a rule is refused alone, and never makes the
+ * rest of its chunk fail.
+ */
 export const importChunkSchema = z.strictObject({
   importId: z.uuid(),
   /** 1-based position of the chunk in the file. */
@@ -28,6 +33,20 @@ export const importChunkSchema = z.strictObject({
 });
 
 export type ImportChunk = z.infer<typeof importChunkSchema>;
+
+/**
+ * Why the worker must not load this row, or undefined. The file processor has applied the same
+ * rules, so this answers only for a chunk written by other code (an older processor, a hand-made
+ * message): the same rules hold whoever sent it.
+ */
+export function rowRefusal(row: ImportChunk['rows'][number]): string | undefined {
+  const { row: _row, sku: _sku, ...fields } = row;
+  const result = productInputSchema.safeParse(fields);
+  if (result.success) return undefined;
+  return result.error.issues
+    .map((issue) => `${issue.path[0] === 'priceCents' ? 'price' : String(issue.path[0])} ${issue.message}`)
+    .join('; ');
+}
 
 /**
  * Limits that keep a chunk's message within one SendMessageBatch request (240 KiB of message

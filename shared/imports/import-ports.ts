@@ -1,9 +1,9 @@
 /**
  * Ports of the import pipeline; adapters in shared/adapters/{s3,sqs,postgres,dynamodb}.
  */
-import type { Product } from '../catalog/product';
 import type { RejectedRow } from './catalog-file';
 import type { ImportChunk } from './import-chunk';
+import type { RowRefusal } from './import-job';
 
 /** The uploads bucket: presigned URLs, streaming reads, and the rejects report. */
 export interface UploadStore {
@@ -35,15 +35,21 @@ export interface ChunkQueue {
 }
 
 export interface ChunkLoadResult {
-  /** Products as they are after this chunk, to project into the catalog read model. */
-  products: Product[];
   /** Rows of this import loaded so far, this chunk included, counting every chunk once. */
   rowsLoaded: number;
+  /** Rows of this import refused so far, likewise. */
+  rowsRefused: number;
+  /** This chunk's refused rows (also when it was loaded before). */
+  refusals: RowRefusal[];
   /** The chunk had been loaded before (a redelivery). */
   duplicate: boolean;
 }
 
-/** PostgreSQL: merges a chunk into products, applying only rows newer than what is stored. */
+/**
+ * PostgreSQL: merges a chunk into products, applying only rows newer than what is stored. Rows
+ * refused before loading are recorded with it; a row the database itself refuses is refused
+ * alone, the rest of the chunk still loads.
+ */
 export interface CatalogLoader {
-  load(chunk: ImportChunk): Promise<ChunkLoadResult>;
+  load(chunk: ImportChunk, refused: RowRefusal[]): Promise<ChunkLoadResult>;
 }

@@ -4,13 +4,20 @@
  */
 import { createGunzip } from 'node:zlib';
 import { v7 as uuidv7 } from 'uuid';
-import type { CatalogReadModel } from '../catalog/catalog-ports';
+import { projectAfterCommit, type ProjectionDeps } from '../catalog/catalog-projection';
 import { InvalidInputError, NotFoundError } from '../errors';
 import { logger } from '../observability';
 import { splitCatalogFile, type CatalogFileResult } from './catalog-file';
 import { ImportFileError } from './catalog-row';
-import type { ImportChunk } from './import-chunk';
-import { isFullyLoaded, type ImportJobStore, type ImportReport } from './import-job';
+import { rowRefusal, type ImportChunk } from './import-chunk';
+import {
+  deadLetterReason,
+  settledStatus,
+  type ImportJob,
+  type ImportJobStore,
+  type ImportReport,
+  type RowRefusal,
+} from './import-job';
 import type { CatalogLoader, ChunkQueue, UploadStore } from './import-ports';
 import { importFileTypes, type CreatedImport, type CreateImportRequest } from './import-requests';
 
@@ -120,7 +127,7 @@ export async function processUpload(
       chunksSent: result.chunks,
       rejectsKey: wroteReport ? rejectsKey : undefined,
     });
-    if (isFullyLoaded(job)) await deps.jobs.complete(job);
+    await settle(deps.jobs, job);
     return { outcome: 'read', importId, ...result };
   } catch (error) {
     await report.abort();
@@ -134,26 +141,57 @@ export async function processUpload(
   }
 }
 
-export interface LoadDeps {
+/** Ends the job if its counts say so (whoever updated it last sees every count). */
+async function settle(jobs: ImportJobStore, job: ImportJob | undefined): Promise<void> {
+  const status = job && settledStatus(job);
+  if (job && status && status !== job.status) {
+    await jobs.settle(job, status, status === 'PARTIALLY_LOADED' ? deadLetterReason(job) : undefined);
+  }
+}
+
+export interface LoadDeps extends ProjectionDeps {
   loader: CatalogLoader;
-  catalog: CatalogReadModel;
   jobs: ImportJobStore;
 }
 
-/** How many read-model writes run at once for one chunk. */
-const projectionConcurrency = 16;
-
 /**
  * Loads one chunk into PostgreSQL, projects the products it changed into the catalog read model,
- * and advances the job. Safe to repeat: a redelivered chunk is recognised and only re-projected.
+ * and advances the job. A row that breaks a product rule, or that the database refuses, is refused
+ * alone; the rest load. Safe to repeat: a redelivered chunk is recognised and only re-projected.
  */
-export async function loadChunk(deps: LoadDeps, chunk: ImportChunk): Promise<{ duplicate: boolean }> {
-  const { products, rowsLoaded, duplicate } = await deps.loader.load(chunk);
-  for (let i = 0; i < products.length; i += projectionConcurrency) {
-    await Promise.all(products.slice(i, i + projectionConcurrency).map((product) => deps.catalog.put(product)));
+export async function loadChunk(deps: LoadDeps, chunk: ImportChunk): Promise<{ duplicate: boolean; refused: number }> {
+  const refused: RowRefusal[] = [];
+  const valid = chunk.rows.filter((row) => {
+    const reason = rowRefusal(row);
+    if (reason) refused.push({ row: row.row, sku: row.sku, reason });
+    return !reason;
+  });
+  const result = await deps.loader.load({ ...chunk, rows: valid }, refused);
+  if (result.refusals.length && !result.duplicate) {
+    logger.warn('Import rows refused', { importId: chunk.importId, chunk: chunk.chunk, refusals: result.refusals });
   }
-  const job = await deps.jobs.recordRowsLoaded(chunk.importId, rowsLoaded);
+  await projectAfterCommit(
+    deps,
+    valid.map((row) => row.sku),
+  );
+  const job = await deps.jobs.recordLoadProgress(chunk.importId, {
+    rowsLoaded: result.rowsLoaded,
+    rowsRefused: result.rowsRefused,
+    refusals: result.refusals,
+    chunk: chunk.chunk,
+    chunkRows: chunk.rows.length,
+  });
   if (!job) logger.warn('Chunk of an unknown import loaded', { importId: chunk.importId, chunk: chunk.chunk });
-  else if (isFullyLoaded(job)) await deps.jobs.complete(job);
-  return { duplicate };
+  await settle(deps.jobs, job);
+  return { duplicate: result.duplicate, refused: result.refusals.length };
+}
+
+/**
+ * The worker gives up on a chunk (its last try failed; the queue moves it to the dead-letter
+ * queue): the job counts its rows as waiting there, and ends PARTIALLY_LOADED if nothing else is
+ * on its way. A redrive that loads the chunk takes it off again.
+ */
+export async function recordChunkDeadLettered(jobs: ImportJobStore, chunk: ImportChunk): Promise<void> {
+  const job = await jobs.recordChunkDeadLettered(chunk.importId, chunk.chunk, chunk.rows.length);
+  await settle(jobs, job);
 }

@@ -1,12 +1,5 @@
 /** Port of the order store (PostgreSQL adapter: shared/adapters/postgres/order-store.ts). */
-import type { StockLevel } from '../catalog/catalog-ports';
 import type { Order, OrderLineInput, OrderPage } from './order';
-
-export interface PlacedOrder {
-  order: Order;
-  /** Stock left for each ordered SKU after the reservation, for the catalog read model. */
-  stock: StockLevel[];
-}
 
 export interface OrderStore {
   /**
@@ -14,7 +7,7 @@ export interface OrderStore {
    * takes it, and records the order. Throws OutOfStockError naming every short SKU and
    * InvalidInputError for unknown SKUs or mixed currencies; nothing is written then.
    */
-  place(customerId: string, lines: OrderLineInput[]): Promise<PlacedOrder>;
+  place(customerId: string, lines: OrderLineInput[]): Promise<Order>;
   get(orderId: string): Promise<Order | undefined>;
   listByCustomer(customerId: string, limit: number, cursor?: string): Promise<OrderPage>;
 }

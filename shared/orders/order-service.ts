@@ -1,26 +1,22 @@
 /** What the order routes do, over the OrderStore and CatalogReadModel ports. */
-import type { CatalogReadModel } from '../catalog/catalog-ports';
+import { projectAfterCommit, type ProjectionDeps } from '../catalog/catalog-projection';
 import { NotFoundError } from '../errors';
-import { logger } from '../observability';
 import type { Caller } from '../auth/caller';
 import type { Order, OrderLineInput, OrderPage } from './order';
 import type { OrderStore } from './order-ports';
 
-export interface OrderDeps {
+export interface OrderDeps extends ProjectionDeps {
   orders: OrderStore;
-  catalog: CatalogReadModel;
 }
 
 export async function placeOrder(deps: OrderDeps, customerId: string, lines: OrderLineInput[]): Promise<Order> {
-  const { order, stock } = await deps.orders.place(customerId, lines);
-  // The order is committed; the storefront's stock figures follow. A failure here must not
-  // turn a placed order into an error for the shopper: the next write of these SKUs (or a
-  // catalog rebuild) brings the read model up to date, and the log says which SKUs lag.
-  try {
-    await deps.catalog.putStock(stock);
-  } catch (error) {
-    logger.error('Catalog stock projection failed; read model lags', { skus: stock.map((s) => s.sku), error });
-  }
+  const order = await deps.orders.place(customerId, lines);
+  // The order is committed; the storefront's stock figures follow. A failure there never turns a
+  // placed order into an error for the shopper: the SKUs stay queued in the catalog outbox.
+  await projectAfterCommit(
+    deps,
+    order.lines.map((line) => line.sku),
+  );
   return order;
 }
 

@@ -12,3 +12,4 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.IMPORTS_TABLE = 'shelf-test-imports';
 process.env.UPLOADS_BUCKET = 'shelf-test-uploads';
 process.env.IMPORT_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/shelf-test-imports';
+process.env.IMPORT_MAX_RECEIVES = '5';

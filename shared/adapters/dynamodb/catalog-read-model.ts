@@ -1,18 +1,22 @@
 /**
  * The catalog read model in DynamoDB (table CatalogTable, infra/resources/tables.yml).
- * Every write is conditional on `version` so projections that arrive out of order never put an
- * older state over a newer one; a deleted product stays as a tombstone for the same reason.
+ * Written only by projections of the catalog outbox (shared/catalog/catalog-projection.ts). Every
+ * write is conditional on `version`, so an older state never replaces a newer one; a deleted
+ * product stays as a tombstone for the same reason.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { CatalogPage, CatalogQuery, CatalogReadModel, StockLevel } from '../../catalog/catalog-ports';
-import { InvalidCursorError } from '../../catalog/catalog-ports';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { CatalogEntry, CatalogPage, CatalogQuery, CatalogReadModel } from '../../catalog/catalog-ports';
+import { InvalidCursorError, isDeleted } from '../../catalog/catalog-ports';
 import type { Product } from '../../catalog/product';
 
 type Item = Record<string, unknown>;
 
-const olderOrAbsent = 'attribute_not_exists(sku) OR version < :version';
+/** DynamoDB's limit of items in one TransactWriteItems. */
+const transactionSize = 100;
+/** Transactions in flight at once for one apply(). */
+const concurrentTransactions = 8;
 
 function toProduct(item: Item): Product {
   return {
@@ -113,49 +117,47 @@ export class DynamoDbCatalogReadModel implements CatalogReadModel {
     return { items: items.map(toProduct), nextCursor };
   }
 
-  async put(product: Product): Promise<void> {
-    const searchText = `${product.name} ${product.description} ${product.category}`.toLowerCase();
-    await ignoreIfNewer(
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...product, searchText },
-          ConditionExpression: olderOrAbsent,
-          ExpressionAttributeValues: { ':version': product.version },
-        }),
-      ),
-    );
+  /**
+   * Writes the entries in transactions of up to 100 items, a few at a time: many times the rate of
+   * one PutItem per product, and still conditional, so an entry never replaces a newer version
+   * (the outbox already orders projections; this holds even if a late write arrives). When a
+   * transaction is cancelled (a condition failed, or it met another write of the same SKUs), its
+   * entries are written one by one and a newer version already there is left alone.
+   */
+  async apply(entries: CatalogEntry[]): Promise<void> {
+    const groups: CatalogEntry[][] = [];
+    for (let i = 0; i < entries.length; i += transactionSize) groups.push(entries.slice(i, i + transactionSize));
+    let next = 0;
+    const worker = async () => {
+      while (next < groups.length) {
+        const group = groups[next++]!;
+        try {
+          await this.client.send(
+            new TransactWriteCommand({ TransactItems: group.map((entry) => ({ Put: this.conditionalPut(entry) })) }),
+          );
+        } catch (error) {
+          if (!(error instanceof TransactionCanceledException)) throw error;
+          for (const entry of group) await ignoreIfNewer(this.client.send(new PutCommand(this.conditionalPut(entry))));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrentTransactions, groups.length) }, worker));
   }
 
-  async remove(sku: string, version: number): Promise<void> {
-    await ignoreIfNewer(
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { sku, version, deletedAt: new Date().toISOString() },
-          ConditionExpression: olderOrAbsent,
-          ExpressionAttributeValues: { ':version': version },
-        }),
-      ),
-    );
-  }
-
-  async putStock(levels: StockLevel[]): Promise<void> {
-    await Promise.all(
-      levels.map(({ sku, stock, version }) =>
-        ignoreIfNewer(
-          this.client.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: { sku },
-              UpdateExpression: 'SET stock = :stock, version = :version, updatedAt = :now',
-              // Only existing, live items: a stock change never resurrects a deleted product.
-              ConditionExpression: 'attribute_exists(sku) AND attribute_not_exists(deletedAt) AND version < :version',
-              ExpressionAttributeValues: { ':stock': stock, ':version': version, ':now': new Date().toISOString() },
-            }),
-          ),
-        ),
-      ),
-    );
+  private conditionalPut(entry: CatalogEntry) {
+    const item = isDeleted(entry)
+      ? // A tombstone: keeps the version, so nothing older can bring the product back.
+        { sku: entry.sku, version: entry.version, deletedAt: new Date().toISOString() }
+      : {
+          ...entry,
+          searchText: `${entry.name} ${entry.description} ${entry.category}`.toLowerCase(),
+        };
+    return {
+      TableName: this.tableName,
+      Item: item,
+      // The same version again is fine (a projection repeated after a failure).
+      ConditionExpression: 'attribute_not_exists(sku) OR version <= :version',
+      ExpressionAttributeValues: { ':version': entry.version },
+    };
   }
 }

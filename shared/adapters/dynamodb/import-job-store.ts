@@ -5,10 +5,26 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ClaimResult, FileCounts, ImportJob, ImportJobStore } from '../../imports/import-job';
+import {
+  maxRefusalsShown,
+  type ClaimResult,
+  type FileCounts,
+  type ImportJob,
+  type ImportJobStore,
+  type RowRefusal,
+  type SettledStatus,
+} from '../../imports/import-job';
 
 /** Jobs are kept for 30 days (the table's TTL attribute). */
 const retentionSeconds = 30 * 24 * 3600;
+
+/** The item as a job: without its TTL, and the chunk number set as a sorted list. */
+function toJob(item: Record<string, unknown>): ImportJob {
+  const { expiresAt: _ttl, deadLetteredChunks, ...job } = item;
+  const chunks =
+    deadLetteredChunks instanceof Set ? [...(deadLetteredChunks as Set<number>)].sort((a, b) => a - b) : [];
+  return { ...(job as unknown as ImportJob), ...(chunks.length ? { deadLetteredChunks: chunks } : {}) };
+}
 
 async function unlessConditionFails<T>(write: Promise<T>): Promise<T | undefined> {
   try {
@@ -41,9 +57,7 @@ export class DynamoDbImportJobStore implements ImportJobStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { importId }, ConsistentRead: true }),
     );
-    if (!Item) return undefined;
-    const { expiresAt: _ttl, ...job } = Item;
-    return job as ImportJob;
+    return Item ? toJob(Item) : undefined;
   }
 
   async claimFile(importId: string, uploadKey: string, eTag: string): Promise<ClaimResult> {
@@ -91,48 +105,123 @@ export class DynamoDbImportJobStore implements ImportJobStore {
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return Attributes as ImportJob;
+    return toJob(Attributes!);
   }
 
-  async recordRowsLoaded(importId: string, rowsLoaded: number): Promise<ImportJob | undefined> {
+  async recordLoadProgress(
+    importId: string,
+    progress: { rowsLoaded: number; rowsRefused: number; refusals: RowRefusal[]; chunk: number; chunkRows: number },
+  ): Promise<ImportJob | undefined> {
     const updated = await unlessConditionFails(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { importId },
-          UpdateExpression: 'SET rowsLoaded = :loaded, updatedAt = :now',
-          // Chunks finish in any order: a smaller total (an older view) never lowers the count.
+          UpdateExpression: 'SET rowsLoaded = :loaded, rowsRefused = :refused, updatedAt = :now',
+          // Chunks finish in any order: an older view of the totals (both smaller or equal; they
+          // are read in one transaction) never lowers them.
           ConditionExpression:
-            'attribute_exists(importId) AND (attribute_not_exists(rowsLoaded) OR rowsLoaded < :loaded)',
-          ExpressionAttributeValues: { ':loaded': rowsLoaded, ':now': this.stamp() },
+            'attribute_exists(importId) AND (attribute_not_exists(rowsLoaded) OR rowsLoaded < :loaded OR ' +
+            'attribute_not_exists(rowsRefused) OR rowsRefused < :refused)',
+          ExpressionAttributeValues: {
+            ':loaded': progress.rowsLoaded,
+            ':refused': progress.rowsRefused,
+            ':now': this.stamp(),
+          },
           ReturnValues: 'ALL_NEW',
         }),
       ),
     );
-    // Not raised: another worker got there first, or the job is gone; either way, report it as is.
-    return updated ? (updated.Attributes as ImportJob) : this.get(importId);
+    // Not raised: another worker got there first, or the job is gone; either way, go on from it as is.
+    let job = updated ? toJob(updated.Attributes!) : await this.get(importId);
+    if (job && updated && progress.refusals.length) job = (await this.showRefusals(importId, progress.refusals)) ?? job;
+    if (job?.deadLetteredChunks?.includes(progress.chunk)) {
+      job = (await this.changeDeadLettered(importId, progress.chunk, -progress.chunkRows)) ?? job;
+    }
+    return job;
   }
 
-  async complete(job: ImportJob): Promise<void> {
-    const loaded = job.rowsLoaded === undefined ? 'attribute_not_exists(rowsLoaded)' : 'rowsLoaded = :loaded';
+  async recordChunkDeadLettered(importId: string, chunk: number, rows: number): Promise<ImportJob | undefined> {
+    return (await this.changeDeadLettered(importId, chunk, rows)) ?? this.get(importId);
+  }
+
+  async settle(job: ImportJob, status: SettledStatus, reason?: string): Promise<void> {
+    const same = (name: keyof ImportJob) =>
+      job[name] === undefined ? `attribute_not_exists(${name})` : `${name} = :${name}`;
+    const counts = ['rowsRead', 'rowsLoaded', 'rowsRefused', 'rowsDeadLettered'] as const;
     await unlessConditionFails(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { importId: job.importId },
-          UpdateExpression: 'SET #status = :completed, updatedAt = :now',
-          ConditionExpression: `#status = :loading AND rowsRead = :read AND ${loaded}`,
+          UpdateExpression: `SET #status = :status, updatedAt = :now${reason ? ', failureReason = :reason' : ''}${
+            reason ? '' : ' REMOVE failureReason'
+          }`,
+          ConditionExpression: `#status IN (:loading, :partial) AND ${counts.map(same).join(' AND ')}`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
-            ':completed': 'COMPLETED',
+            ':status': status,
             ':loading': 'LOADING',
-            ':read': job.rowsRead,
-            ...(job.rowsLoaded === undefined ? {} : { ':loaded': job.rowsLoaded }),
+            ':partial': 'PARTIALLY_LOADED',
             ':now': this.stamp(),
+            ...(reason ? { ':reason': reason } : {}),
+            ...Object.fromEntries(
+              counts.filter((name) => job[name] !== undefined).map((name) => [`:${name}`, job[name]]),
+            ),
           },
         }),
       ),
     );
+  }
+
+  /**
+   * Adds a chunk to the dead-lettered ones (rows > 0) or takes it off (rows < 0), once: the set's
+   * membership is the condition, so a repeated report or a repeated load changes nothing.
+   */
+  private async changeDeadLettered(importId: string, chunk: number, rows: number): Promise<ImportJob | undefined> {
+    const adding = rows > 0;
+    const updated = await unlessConditionFails(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { importId },
+          UpdateExpression: `${adding ? 'ADD' : 'DELETE'} deadLetteredChunks :chunk SET rowsDeadLettered = if_not_exists(rowsDeadLettered, :zero) + :rows, updatedAt = :now`,
+          ConditionExpression: adding
+            ? 'attribute_exists(importId) AND NOT contains(deadLetteredChunks, :number)'
+            : 'contains(deadLetteredChunks, :number)',
+          ExpressionAttributeValues: {
+            ':chunk': new Set([chunk]),
+            ':number': chunk,
+            ':rows': rows,
+            ':zero': 0,
+            ':now': this.stamp(),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return updated ? toJob(updated.Attributes!) : undefined;
+  }
+
+  /** Keeps the first few refusals on the job for the admin to read; rowsRefused counts them all. */
+  private async showRefusals(importId: string, refusals: RowRefusal[]): Promise<ImportJob | undefined> {
+    const updated = await unlessConditionFails(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { importId },
+          UpdateExpression: 'SET refusals = list_append(if_not_exists(refusals, :none), :refusals)',
+          ConditionExpression: 'attribute_not_exists(refusals) OR size(refusals) < :max',
+          ExpressionAttributeValues: {
+            ':none': [],
+            ':refusals': refusals.slice(0, maxRefusalsShown),
+            ':max': maxRefusalsShown,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return updated ? toJob(updated.Attributes!) : undefined;
   }
 
   async fail(importId: string, reason: string): Promise<void> {
@@ -142,12 +231,13 @@ export class DynamoDbImportJobStore implements ImportJobStore {
           TableName: this.tableName,
           Key: { importId },
           UpdateExpression: 'SET #status = :failed, failureReason = :reason, updatedAt = :now',
-          ConditionExpression: '#status IN (:pending, :loading)',
+          ConditionExpression: '#status IN (:pending, :loading, :partial)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':failed': 'FAILED',
             ':pending': 'PENDING',
             ':loading': 'LOADING',
+            ':partial': 'PARTIALLY_LOADED',
             ':reason': reason,
             ':now': this.stamp(),
           },

@@ -1,23 +1,27 @@
 /**
- * Loads import chunks into PostgreSQL (migrations/002-import-sources.sql). One transaction per
- * chunk: record the chunk (a redelivery is recognised and changes nothing), merge all its rows in
- * one statement, and add its rows to the import's progress. Rows travel as arrays, one parameter
- * per column, unnested server-side: one round trip, no per-row SQL, no string building.
+ * Loads import chunks into PostgreSQL (migrations/002-import-sources.sql, 004-import-refusals.sql).
+ * One transaction per chunk: record the chunk (a redelivery is recognised and changes nothing),
+ * merge all its rows in one statement, record the refused rows, and add the chunk to the import's
+ * progress. Rows travel as arrays, one parameter per column, unnested server-side: one round trip,
+ * no per-row SQL, no string building. Each products statement queues its SKUs in the catalog
+ * outbox (migrations/003-catalog-outbox.sql) in the same transaction.
+ *
+ * A row the database refuses (a data exception or a broken constraint that validation did not
+ * foresee) must not take its chunk with it: the merge runs under a savepoint, and when it fails
+ * that way the chunk is split in halves, each merged under its own savepoint, down to the rows
+ * that fail alone. Those are refused with the database's reason; every other row loads.
  *
  * The merge applies a row only when it is newer than the stored one, (source_id, source_row) being
  * the import's time-ordered id and the row number: the file's last row for a SKU wins, whatever
  * order chunks arrive in, and an older import never overwrites a newer one or a later admin edit.
  */
-import type { Pool, PoolClient } from 'pg';
-import type { Product } from '../../catalog/product';
+import { DatabaseError, type Pool, type PoolClient } from 'pg';
 import type { ImportChunk } from '../../imports/import-chunk';
+import type { RowRefusal } from '../../imports/import-job';
 import type { CatalogLoader, ChunkLoadResult } from '../../imports/import-ports';
-import { productColumns, toProduct, type ProductRow } from './product-repository';
 
-// Only what the chunk does not already say comes back (returning whole rows costs a third of the
-// load rate; bench/results.md). Not even updated_at: every row this statement writes gets now(),
-// the transaction's start, which recording the chunk returns once (a Date parsed per row was a
-// quarter of the worker's own CPU).
+// Nothing comes back: the chunk says what was written, and the outbox what to project (returning
+// whole rows cost a third of the load rate; bench/results.md).
 const mergeSql = `
   INSERT INTO products AS p
     (sku, name, description, category, price_cents, currency, stock, source_id, source_row)
@@ -29,39 +33,82 @@ const mergeSql = `
     price_cents = EXCLUDED.price_cents, currency = EXCLUDED.currency, stock = EXCLUDED.stock,
     source_id = EXCLUDED.source_id, source_row = EXCLUDED.source_row,
     deleted_at = NULL, version = p.version + 1, updated_at = now()
-  WHERE (p.source_id, p.source_row) < (EXCLUDED.source_id, EXCLUDED.source_row)
-  RETURNING sku, version`;
+  WHERE (p.source_id, p.source_row) < (EXCLUDED.source_id, EXCLUDED.source_row)`;
+
+type Row = ImportChunk['rows'][number];
+
+/** SQLSTATE classes of errors caused by the row's data: 22 data exception, 23 integrity constraint. */
+const refusedByData = (error: unknown): error is DatabaseError =>
+  error instanceof DatabaseError && (error.code?.startsWith('22') === true || error.code?.startsWith('23') === true);
+
+/** The database's refusal in words an admin can act on, without its internals. */
+function refusalReason(error: DatabaseError): string {
+  if (error.constraint) return `the database refused the row: it breaks ${error.constraint} (SQLSTATE ${error.code})`;
+  return `the database refused the row: ${error.message.split('\n')[0]} (SQLSTATE ${error.code})`;
+}
 
 export class PostgresCatalogImportLoader implements CatalogLoader {
   constructor(private readonly pool: Pool) {}
 
-  async load(chunk: ImportChunk): Promise<ChunkLoadResult> {
+  async load(chunk: ImportChunk, refusedBefore: RowRefusal[]): Promise<ChunkLoadResult> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const { rows: recorded } = await client.query<{ now: Date }>(
-        `INSERT INTO import_chunks (import_id, chunk_no, row_count) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING
-         RETURNING now() AS now`,
-        [chunk.importId, chunk.chunk, chunk.rows.length],
+      const { rowCount } = await client.query(
+        `INSERT INTO import_chunks (import_id, chunk_no, row_count) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+        [chunk.importId, chunk.chunk, chunk.rows.length + refusedBefore.length],
       );
-      const duplicate = recorded.length === 0;
-      const products = duplicate
-        ? await this.current(client, chunk)
-        : await this.merge(client, chunk, recorded[0]!.now.toISOString());
-      // Last, so the progress row (shared by the import's chunks) stays locked only briefly.
-      const { rows } = duplicate
-        ? await client.query<{ rows_loaded: number }>('SELECT rows_loaded FROM import_progress WHERE import_id = $1', [
-            chunk.importId,
-          ])
-        : await client.query<{ rows_loaded: number }>(
-            `INSERT INTO import_progress AS ip (import_id, rows_loaded) VALUES ($1, $2)
-             ON CONFLICT (import_id) DO UPDATE SET rows_loaded = ip.rows_loaded + EXCLUDED.rows_loaded
-             RETURNING rows_loaded`,
-            [chunk.importId, chunk.rows.length],
+      const duplicate = rowCount === 0;
+      let refusals: RowRefusal[];
+      let progress: { rows_loaded: number; rows_refused: number } | undefined;
+      if (duplicate) {
+        const { rows } = await client.query<RowRefusal>(
+          'SELECT row_no AS row, sku, reason FROM import_refusals WHERE import_id = $1 AND chunk_no = $2 ORDER BY row_no',
+          [chunk.importId, chunk.chunk],
+        );
+        refusals = rows;
+        ({
+          rows: [progress],
+        } = await client.query<{ rows_loaded: number; rows_refused: number }>(
+          'SELECT rows_loaded, rows_refused FROM import_progress WHERE import_id = $1',
+          [chunk.importId],
+        ));
+      } else {
+        refusals = [...refusedBefore, ...(await this.merge(client, chunk.importId, chunk.rows))].sort(
+          (a, b) => a.row - b.row,
+        );
+        if (refusals.length) {
+          await client.query(
+            `INSERT INTO import_refusals (import_id, chunk_no, row_no, sku, reason)
+             SELECT $1, $2, * FROM unnest($3::int[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING`,
+            [
+              chunk.importId,
+              chunk.chunk,
+              refusals.map((r) => r.row),
+              refusals.map((r) => r.sku),
+              refusals.map((r) => r.reason),
+            ],
           );
+        }
+        // Last, so the progress row (shared by the import's chunks) stays locked only briefly.
+        const loaded = chunk.rows.length + refusedBefore.length - refusals.length;
+        ({
+          rows: [progress],
+        } = await client.query<{ rows_loaded: number; rows_refused: number }>(
+          `INSERT INTO import_progress AS ip (import_id, rows_loaded, rows_refused) VALUES ($1, $2, $3)
+           ON CONFLICT (import_id) DO UPDATE SET rows_loaded = ip.rows_loaded + EXCLUDED.rows_loaded,
+             rows_refused = ip.rows_refused + EXCLUDED.rows_refused
+           RETURNING rows_loaded, rows_refused`,
+          [chunk.importId, loaded, refusals.length],
+        ));
+      }
       await client.query('COMMIT');
-      return { products, rowsLoaded: rows[0]?.rows_loaded ?? 0, duplicate };
+      return {
+        rowsLoaded: progress?.rows_loaded ?? 0,
+        rowsRefused: progress?.rows_refused ?? 0,
+        refusals,
+        duplicate,
+      };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -70,38 +117,36 @@ export class PostgresCatalogImportLoader implements CatalogLoader {
     }
   }
 
-  /** Merges the chunk's rows; the products it changed, all updated at `updatedAt` (now()). */
-  private async merge(client: PoolClient, { importId, rows: all }: ImportChunk, updatedAt: string): Promise<Product[]> {
+  /** Merges the rows; returns the ones the database refused (none, almost always). */
+  private async merge(client: PoolClient, importId: string, all: Row[]): Promise<RowRefusal[]> {
+    if (all.length === 0) return [];
     // A chunk may hold a SKU more than once: only its last row goes in (ON CONFLICT cannot touch
-    // one row twice in a statement).
-    const lastRow = new Map(all.map((r) => [r.sku, r]));
-    const rows = [...lastRow.values()];
-    const { rows: merged } = await client.query<{ sku: string; version: string }>(mergeSql, [
-      importId,
-      rows.map((r) => r.sku),
-      rows.map((r) => r.name),
-      rows.map((r) => r.description),
-      rows.map((r) => r.category),
-      rows.map((r) => r.priceCents),
-      rows.map((r) => r.currency),
-      rows.map((r) => r.stock),
-      rows.map((r) => r.row),
-    ]);
-    return merged.map(({ sku, version }) => {
-      const { row: _row, ...fields } = lastRow.get(sku)!;
-      return { ...fields, version: Number(version), updatedAt };
-    });
-  }
-
-  /**
-   * A redelivered chunk: its rows are in already, but the read-model writes that followed may not
-   * have happened (the last attempt may have stopped in between), so the products are re-projected.
-   */
-  private async current(client: PoolClient, { rows }: ImportChunk): Promise<Product[]> {
-    const { rows: current } = await client.query<ProductRow>(
-      `SELECT ${productColumns} FROM products WHERE sku = ANY($1::text[]) AND deleted_at IS NULL`,
-      [[...new Set(rows.map((r) => r.sku))]],
-    );
-    return current.map(toProduct);
+    // one row twice in a statement). The earlier ones count as loaded: the file's later row won.
+    const rows = [...new Map(all.map((r) => [r.sku, r])).values()];
+    await client.query('SAVEPOINT merge');
+    try {
+      await client.query(mergeSql, [
+        importId,
+        rows.map((r) => r.sku),
+        rows.map((r) => r.name),
+        rows.map((r) => r.description),
+        rows.map((r) => r.category),
+        rows.map((r) => r.priceCents),
+        rows.map((r) => r.currency),
+        rows.map((r) => r.stock),
+        rows.map((r) => r.row),
+      ]);
+      await client.query('RELEASE SAVEPOINT merge');
+      return [];
+    } catch (error) {
+      await client.query('ROLLBACK TO SAVEPOINT merge');
+      if (!refusedByData(error)) throw error;
+      if (rows.length === 1) return [{ row: rows[0]!.row, sku: rows[0]!.sku, reason: refusalReason(error) }];
+      const half = Math.ceil(rows.length / 2);
+      return [
+        ...(await this.merge(client, importId, rows.slice(0, half))),
+        ...(await this.merge(client, importId, rows.slice(half))),
+      ];
+    }
   }
 }

@@ -1,10 +1,9 @@
 /** Orders in PostgreSQL: stock is reserved and the order recorded in one transaction. */
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import type { StockLevel } from '../../catalog/catalog-ports';
 import { InvalidInputError, OutOfStockError, type Shortage } from '../../errors';
 import type { Order, OrderLine, OrderLineInput, OrderPage } from '../../orders/order';
-import type { OrderStore, PlacedOrder } from '../../orders/order-ports';
+import type { OrderStore } from '../../orders/order-ports';
 
 interface OrderRow {
   order_id: string;
@@ -55,7 +54,7 @@ async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promis
 export class PostgresOrderStore implements OrderStore {
   constructor(private readonly pool: Pool) {}
 
-  place(customerId: string, lines: OrderLineInput[]): Promise<PlacedOrder> {
+  place(customerId: string, lines: OrderLineInput[]): Promise<Order> {
     return inTransaction(this.pool, async (client) => {
       const skus = lines.map((line) => line.sku);
       // Lock the rows in one order (by SKU) so two orders for overlapping SKUs cannot deadlock;
@@ -91,11 +90,11 @@ export class PostgresOrderStore implements OrderStore {
       });
       if (shortages.length > 0) throw new OutOfStockError(shortages);
 
-      const { rows: stock } = await client.query<{ sku: string; stock: number; version: string }>(
+      // The catalog outbox's trigger queues these SKUs for the read model in this transaction.
+      await client.query(
         `UPDATE products p SET stock = p.stock - v.quantity, version = p.version + 1, updated_at = now()
          FROM unnest($1::text[], $2::int[]) AS v(sku, quantity)
-         WHERE p.sku = v.sku
-         RETURNING p.sku, p.stock, p.version`,
+         WHERE p.sku = v.sku`,
         [skus, lines.map((line) => line.quantity)],
       );
 
@@ -138,8 +137,7 @@ export class PostgresOrderStore implements OrderStore {
         lines: orderLines,
         createdAt: rows[0]!.created_at.toISOString(),
       };
-      const levels: StockLevel[] = stock.map((s) => ({ sku: s.sku, stock: s.stock, version: Number(s.version) }));
-      return { order, stock: levels };
+      return order;
     });
   }
 

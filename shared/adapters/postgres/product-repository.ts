@@ -61,11 +61,4 @@ export class PostgresProductRepository implements ProductRepository {
     );
     return rows[0] ? { version: Number(rows[0].version) } : undefined;
   }
-
-  async listAll(): Promise<Product[]> {
-    const { rows } = await this.pool.query<ProductRow>(
-      `SELECT ${productColumns} FROM products WHERE deleted_at IS NULL ORDER BY sku`,
-    );
-    return rows.map(toProduct);
-  }
 }

@@ -1,155 +1,123 @@
 // The catalog domain over hand-written in-memory fakes of its ports: no AWS, no database, no jest.mock.
-import type {
-  CatalogPage,
-  CatalogQuery,
-  CatalogReadModel,
-  ProductRepository,
-  StockLevel,
-} from '../../../shared/catalog/catalog-ports';
+import type { ProductRepository } from '../../../shared/catalog/catalog-ports';
 import { InvalidCursorError } from '../../../shared/catalog/catalog-ports';
-import {
-  browseCatalog,
-  deleteProduct,
-  getProduct,
-  rebuildCatalog,
-  saveProduct,
-} from '../../../shared/catalog/catalog-service';
+import { projectQueued } from '../../../shared/catalog/catalog-projection';
+import { browseCatalog, deleteProduct, getProduct, saveProduct } from '../../../shared/catalog/catalog-service';
 import type { Product, ProductInput } from '../../../shared/catalog/product';
 import { InvalidInputError, NotFoundError } from '../../../shared/errors';
 import { aProduct, senchaInput } from '../../fixtures/catalog';
+import { FakeCatalogOutbox, FakeCatalogReadModel } from './projection-fakes';
 
 const input = senchaInput;
 
-/** One log both fakes write to, so a test can see the order of the writes. */
-type Write = string;
-
-/** The system of record: versions grow by one on every change, as in PostgreSQL. */
+/** The system of record: versions grow by one on every change, and each change is queued, as in PostgreSQL. */
 class FakeRepository implements ProductRepository {
-  readonly products = new Map<string, Product & { deleted: boolean }>();
   failWith?: Error;
 
-  constructor(private readonly log: Write[]) {}
+  constructor(private readonly outbox: FakeCatalogOutbox) {}
 
   upsert(sku: string, productInput: ProductInput): Promise<Product> {
     if (this.failWith) return Promise.reject(this.failWith);
-    const version = (this.products.get(sku)?.version ?? 0) + 1;
+    const version = (this.outbox.entries.get(sku)?.version ?? 0) + 1;
     const product = { sku, ...productInput, version, updatedAt: '2026-11-28T10:00:00.000Z' };
-    this.products.set(sku, { ...product, deleted: false });
-    this.log.push(`repository.upsert ${sku} v${version}`);
+    this.outbox.write(product);
     return Promise.resolve(product);
   }
 
   remove(sku: string): Promise<{ version: number } | undefined> {
-    const existing = this.products.get(sku);
-    if (!existing || existing.deleted) return Promise.resolve(undefined);
+    const existing = this.outbox.entries.get(sku);
+    if (!existing || 'deleted' in existing) return Promise.resolve(undefined);
     const version = existing.version + 1;
-    this.products.set(sku, { ...existing, version, deleted: true });
-    this.log.push(`repository.remove ${sku} v${version}`);
+    this.outbox.write({ sku, version, deleted: true });
     return Promise.resolve({ version });
   }
-
-  listAll(): Promise<Product[]> {
-    const live = [...this.products.values()].filter((p) => !p.deleted);
-    return Promise.resolve(live.map(({ deleted: _deleted, ...product }) => product));
-  }
 }
 
-class FakeReadModel implements CatalogReadModel {
-  readonly items = new Map<string, Product | { sku: string; version: number; deleted: true }>();
-  readonly queries: CatalogQuery[] = [];
-  listFailure?: Error;
-  page: CatalogPage = { items: [], nextCursor: null };
-
-  constructor(private readonly log: Write[]) {}
-
-  get(sku: string): Promise<Product | undefined> {
-    const item = this.items.get(sku);
-    return Promise.resolve(item && !('deleted' in item) ? item : undefined);
-  }
-
-  list(query: CatalogQuery): Promise<CatalogPage> {
-    this.queries.push(query);
-    return this.listFailure ? Promise.reject(this.listFailure) : Promise.resolve(this.page);
-  }
-
-  put(product: Product): Promise<void> {
-    this.items.set(product.sku, product);
-    this.log.push(`catalog.put ${product.sku} v${product.version}`);
-    return Promise.resolve();
-  }
-
-  remove(sku: string, version: number): Promise<void> {
-    this.items.set(sku, { sku, version, deleted: true });
-    this.log.push(`catalog.remove ${sku} v${version}`);
-    return Promise.resolve();
-  }
-
-  putStock(_levels: StockLevel[]): Promise<void> {
-    return Promise.reject(new Error('not used by the catalog service'));
-  }
-}
-
-let log: Write[];
-let products: FakeRepository;
-let catalog: FakeReadModel;
+let outbox: FakeCatalogOutbox;
+let catalog: FakeCatalogReadModel;
+let deps: { products: FakeRepository; outbox: FakeCatalogOutbox; catalog: FakeCatalogReadModel };
 
 beforeEach(() => {
-  log = [];
-  products = new FakeRepository(log);
-  catalog = new FakeReadModel(log);
+  outbox = new FakeCatalogOutbox();
+  catalog = new FakeCatalogReadModel();
+  deps = { products: new FakeRepository(outbox), outbox, catalog };
 });
 
 describe('saveProduct', () => {
-  it('writes the system of record first, then the read model, and returns the saved product', async () => {
-    const saved = await saveProduct({ products, catalog }, 'TEA-SENCHA', input);
+  it('writes the system of record, projects that SKU from the outbox, and returns the saved product', async () => {
+    const saved = await saveProduct(deps, 'TEA-SENCHA', input);
 
     expect(saved).toEqual(aProduct('TEA-SENCHA', 1));
-    expect(log).toEqual(['repository.upsert TEA-SENCHA v1', 'catalog.put TEA-SENCHA v1']);
+    expect(outbox.drains).toEqual([{ skus: ['TEA-SENCHA'], limit: 1 }]);
     expect(catalog.items.get('TEA-SENCHA')).toEqual(aProduct('TEA-SENCHA', 1));
+    expect(outbox.queued.size).toBe(0);
   });
 
   it('projects the version the repository assigned', async () => {
-    await saveProduct({ products, catalog }, 'TEA-SENCHA', input);
+    await saveProduct(deps, 'TEA-SENCHA', input);
 
-    const saved = await saveProduct({ products, catalog }, 'TEA-SENCHA', { ...input, stock: 3 });
+    const saved = await saveProduct(deps, 'TEA-SENCHA', { ...input, stock: 3 });
 
     expect(saved.version).toBe(2);
     expect(catalog.items.get('TEA-SENCHA')).toMatchObject({ stock: 3, version: 2 });
   });
 
-  it('leaves the read model alone when the repository write fails', async () => {
-    products.failWith = new Error('database down');
+  it('projects only its own SKU, leaving other queued ones to their writers or projectCatalog', async () => {
+    outbox.write(aProduct('OTHER-1', 1));
 
-    await expect(saveProduct({ products, catalog }, 'TEA-SENCHA', input)).rejects.toThrow('database down');
-    expect(log).toEqual([]);
+    await saveProduct(deps, 'TEA-SENCHA', input);
+
+    expect([...catalog.items.keys()]).toEqual(['TEA-SENCHA']);
+    expect([...outbox.queued]).toEqual(['OTHER-1']);
+  });
+
+  it('still returns the saved product when DynamoDB fails, and the SKU stays queued until a later drain', async () => {
+    catalog.failure = new Error('DynamoDB unreachable');
+
+    const saved = await saveProduct(deps, 'TEA-SENCHA', input);
+
+    expect(saved).toEqual(aProduct('TEA-SENCHA', 1));
+    expect(catalog.items.size).toBe(0);
+    expect([...outbox.queued]).toEqual(['TEA-SENCHA']);
+
+    catalog.failure = undefined;
+    await expect(projectQueued(deps)).resolves.toBe(1);
+    expect(catalog.items.get('TEA-SENCHA')).toEqual(aProduct('TEA-SENCHA', 1));
+  });
+
+  it('leaves the read model alone when the repository write fails', async () => {
+    deps.products.failWith = new Error('database down');
+
+    await expect(saveProduct(deps, 'TEA-SENCHA', input)).rejects.toThrow('database down');
+    expect(outbox.drains).toEqual([]);
     expect(catalog.items.size).toBe(0);
   });
 });
 
 describe('deleteProduct', () => {
-  it('marks the product deleted, then records a tombstone with the new version', async () => {
-    await saveProduct({ products, catalog }, 'TEA-SENCHA', input);
+  it('marks the product deleted, then projects a tombstone with the new version', async () => {
+    await saveProduct(deps, 'TEA-SENCHA', input);
 
-    await deleteProduct({ products, catalog }, 'TEA-SENCHA');
+    await deleteProduct(deps, 'TEA-SENCHA');
 
-    expect(log.slice(2)).toEqual(['repository.remove TEA-SENCHA v2', 'catalog.remove TEA-SENCHA v2']);
     expect(catalog.items.get('TEA-SENCHA')).toEqual({ sku: 'TEA-SENCHA', version: 2, deleted: true });
+    await expect(getProduct(catalog, 'TEA-SENCHA')).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('throws NotFoundError for a product that does not exist, touching no read model', async () => {
-    const attempt = deleteProduct({ products, catalog }, 'NOPE-1');
+    const attempt = deleteProduct(deps, 'NOPE-1');
 
     await expect(attempt).rejects.toBeInstanceOf(NotFoundError);
     await expect(attempt).rejects.toThrow('Product NOPE-1 does not exist');
-    expect(log).toEqual([]);
+    expect(outbox.drains).toEqual([]);
   });
 
   it('throws NotFoundError when the product was already deleted', async () => {
-    await saveProduct({ products, catalog }, 'TEA-SENCHA', input);
-    await deleteProduct({ products, catalog }, 'TEA-SENCHA');
+    await saveProduct(deps, 'TEA-SENCHA', input);
+    await deleteProduct(deps, 'TEA-SENCHA');
 
-    await expect(deleteProduct({ products, catalog }, 'TEA-SENCHA')).rejects.toBeInstanceOf(NotFoundError);
-    expect(log).toHaveLength(4);
+    await expect(deleteProduct(deps, 'TEA-SENCHA')).rejects.toBeInstanceOf(NotFoundError);
+    expect(outbox.drains).toHaveLength(2);
   });
 });
 
@@ -195,27 +163,5 @@ describe('browseCatalog', () => {
     catalog.listFailure = failure;
 
     await expect(browseCatalog(catalog, { limit: 20 })).rejects.toBe(failure);
-  });
-});
-
-describe('rebuildCatalog', () => {
-  it('projects every live product into the read model and counts them', async () => {
-    await saveProduct({ products, catalog }, 'A-1', input);
-    await saveProduct({ products, catalog }, 'B-2', input);
-    await saveProduct({ products, catalog }, 'C-3', input);
-    await deleteProduct({ products, catalog }, 'C-3');
-    catalog.items.clear();
-    log.length = 0;
-
-    const count = await rebuildCatalog({ products, catalog });
-
-    expect(count).toBe(2);
-    expect(log).toEqual(['catalog.put A-1 v1', 'catalog.put B-2 v1']);
-    expect([...catalog.items.keys()]).toEqual(['A-1', 'B-2']);
-  });
-
-  it('projects nothing and counts 0 for an empty catalog', async () => {
-    await expect(rebuildCatalog({ products, catalog })).resolves.toBe(0);
-    expect(log).toEqual([]);
   });
 });

@@ -1,14 +1,19 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../services/catalog/delete-product';
+import { PostgresCatalogOutbox } from '../../../shared/adapters/postgres/catalog-outbox';
 import { PostgresProductRepository } from '../../../shared/adapters/postgres/product-repository';
 import { httpEvent, invoke, type HttpEventOptions } from '../../helpers/http-events';
+import { drainingTheOutbox } from './outbox-mock';
 
-// No database in unit tests: the PostgreSQL repository is an automatic mock whose answers each test sets.
+// No database in unit tests: the PostgreSQL repository and outbox are automatic mocks whose
+// answers each test sets.
 jest.mock('../../../shared/adapters/postgres/product-repository');
+jest.mock('../../../shared/adapters/postgres/catalog-outbox');
 
 const remove = jest.spyOn(PostgresProductRepository.prototype, 'remove');
+const drain = jest.spyOn(PostgresCatalogOutbox.prototype, 'drain');
 const dynamo = mockClient(DynamoDBDocumentClient);
 
 function deleteProduct(options: Partial<HttpEventOptions> = {}) {
@@ -24,6 +29,7 @@ function deleteProduct(options: Partial<HttpEventOptions> = {}) {
 beforeEach(() => {
   dynamo.reset();
   remove.mockReset();
+  drainingTheOutbox(drain, [{ sku: 'TEA-SENCHA', version: 7, deleted: true }]);
 });
 
 describe('DELETE /products/{sku}', () => {
@@ -41,25 +47,35 @@ describe('DELETE /products/{sku}', () => {
     expect(remove).toHaveBeenCalledWith('TEA-SENCHA');
   });
 
-  it('writes a tombstone with deletedAt and the new version, conditional on the version', async () => {
+  it('projects a tombstone with deletedAt and the new version from the outbox, conditional on the version', async () => {
     remove.mockResolvedValue({ version: 7 });
     const before = Date.now();
 
     await invoke(handler, deleteProduct({ pathParameters: { sku: 'tea-sencha' } }));
 
-    expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 1);
-    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
-      TableName: 'shelf-test-catalog',
-      Item: { sku: 'TEA-SENCHA', version: 7, deletedAt: expect.any(String) },
-      ConditionExpression: expect.stringContaining('version < :version'),
-      ExpressionAttributeValues: { ':version': 7 },
+    expect(drain).toHaveBeenCalledWith(expect.any(Function), { skus: ['TEA-SENCHA'], limit: 1 });
+    expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    expect(dynamo).toHaveReceivedCommandWith(TransactWriteCommand, {
+      TransactItems: [
+        {
+          Put: {
+            TableName: 'shelf-test-catalog',
+            Item: { sku: 'TEA-SENCHA', version: 7, deletedAt: expect.any(String) },
+            ConditionExpression: 'attribute_not_exists(sku) OR version <= :version',
+            ExpressionAttributeValues: { ':version': 7 },
+          },
+        },
+      ],
     });
-    const { Item } = dynamo.commandCalls(PutCommand)[0]!.args[0].input;
-    expect(Date.parse(Item!.deletedAt as string)).toBeGreaterThanOrEqual(before - 1000);
+    const put = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![0]!.Put!;
+    expect(Date.parse(put.Item!.deletedAt as string)).toBeGreaterThanOrEqual(before - 1000);
   });
 
   it('still answers 204 when the catalog already holds a newer version', async () => {
     remove.mockResolvedValue({ version: 7 });
+    dynamo
+      .on(TransactWriteCommand)
+      .rejects(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {} }));
     dynamo
       .on(PutCommand)
       .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));

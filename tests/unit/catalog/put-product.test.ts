@@ -1,15 +1,20 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../services/catalog/put-product';
+import { PostgresCatalogOutbox } from '../../../shared/adapters/postgres/catalog-outbox';
 import { PostgresProductRepository } from '../../../shared/adapters/postgres/product-repository';
 import { aProduct, senchaInput } from '../../fixtures/catalog';
 import { httpEvent, invoke, type HttpEventOptions } from '../../helpers/http-events';
+import { drainingTheOutbox } from './outbox-mock';
 
-// No database in unit tests: the PostgreSQL repository is an automatic mock whose answers each test sets.
+// No database in unit tests: the PostgreSQL repository and outbox are automatic mocks whose
+// answers each test sets.
 jest.mock('../../../shared/adapters/postgres/product-repository');
+jest.mock('../../../shared/adapters/postgres/catalog-outbox');
 
 const upsert = jest.spyOn(PostgresProductRepository.prototype, 'upsert');
+const drain = jest.spyOn(PostgresCatalogOutbox.prototype, 'drain');
 const dynamo = mockClient(DynamoDBDocumentClient);
 
 const validBody = senchaInput;
@@ -36,6 +41,7 @@ beforeEach(() => {
   dynamo.reset();
   upsert.mockReset();
   upsert.mockResolvedValue(saved);
+  drainingTheOutbox(drain, [saved]);
 });
 
 describe('PUT /products/{sku}', () => {
@@ -50,15 +56,22 @@ describe('PUT /products/{sku}', () => {
     expect(upsert).toHaveBeenCalledWith('TEA-SENCHA', validBody);
   });
 
-  it('projects the saved product into the catalog table with a write conditional on its version', async () => {
+  it('projects the saved product from the outbox into the catalog table, conditional on its version', async () => {
     await invoke(handler, putProduct());
 
-    expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 1);
-    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
-      TableName: 'shelf-test-catalog',
-      Item: { ...saved, searchText: 'sencha green tea tea' },
-      ConditionExpression: expect.stringContaining('version < :version'),
-      ExpressionAttributeValues: { ':version': 4 },
+    expect(drain).toHaveBeenCalledWith(expect.any(Function), { skus: ['TEA-SENCHA'], limit: 1 });
+    expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    expect(dynamo).toHaveReceivedCommandWith(TransactWriteCommand, {
+      TransactItems: [
+        {
+          Put: {
+            TableName: 'shelf-test-catalog',
+            Item: { ...saved, searchText: 'sencha green tea tea' },
+            ConditionExpression: 'attribute_not_exists(sku) OR version <= :version',
+            ExpressionAttributeValues: { ':version': 4 },
+          },
+        },
+      ],
     });
   });
 
@@ -76,8 +89,11 @@ describe('PUT /products/{sku}', () => {
     expect(upsert).toHaveBeenCalledWith('TEA-SENCHA', { ...validBody, description: '' });
   });
 
-  it('still answers 200 when the catalog already holds a newer version (ConditionalCheckFailedException)', async () => {
+  it('still answers 200 when the catalog already holds a newer version (the write is skipped)', async () => {
     // given
+    dynamo
+      .on(TransactWriteCommand)
+      .rejects(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {} }));
     dynamo
       .on(PutCommand)
       .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
@@ -91,8 +107,19 @@ describe('PUT /products/{sku}', () => {
     expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 1);
   });
 
-  it('answers 500 without internals when the projection fails for another reason', async () => {
-    dynamo.on(PutCommand).rejects(new Error('socket hang up 10.1.2.3'));
+  it('answers 200 when DynamoDB fails after the commit: the product is saved and stays queued for projectCatalog', async () => {
+    dynamo.on(TransactWriteCommand).rejects(new Error('socket hang up 10.1.2.3'));
+
+    const response = await invoke(handler, putProduct());
+
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toEqual(saved);
+    // The outbox's drain failed, so it did not dequeue (its transaction rolls back).
+    await expect(drain.mock.results[0]!.value).rejects.toThrow('socket hang up');
+  });
+
+  it('answers 500 without internals when the database fails', async () => {
+    upsert.mockRejectedValue(new Error('connect ECONNREFUSED 10.1.2.3:5432'));
 
     const response = await invoke(handler, putProduct());
 

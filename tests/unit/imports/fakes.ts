@@ -1,11 +1,18 @@
 // Hand-written in-memory fakes of the import pipeline's ports, with the semantics of the real
 // adapters (conditional job updates as in DynamoDB, duplicate chunks as in PostgreSQL).
 import { Readable } from 'node:stream';
-import type { CatalogPage, CatalogReadModel, StockLevel } from '../../../shared/catalog/catalog-ports';
-import type { Product } from '../../../shared/catalog/product';
+import { FakeCatalogOutbox } from '../catalog/projection-fakes';
 import type { RejectedRow } from '../../../shared/imports/catalog-file';
 import type { ImportChunk } from '../../../shared/imports/import-chunk';
-import type { ClaimResult, FileCounts, ImportJob, ImportJobStore } from '../../../shared/imports/import-job';
+import {
+  maxRefusalsShown,
+  type ClaimResult,
+  type FileCounts,
+  type ImportJob,
+  type ImportJobStore,
+  type RowRefusal,
+  type SettledStatus,
+} from '../../../shared/imports/import-job';
 import type {
   CatalogLoader,
   ChunkLoadResult,
@@ -63,24 +70,53 @@ export class FakeJobStore implements ImportJobStore {
     return Promise.resolve(structuredClone(job));
   }
 
-  recordRowsLoaded(importId: string, rowsLoaded: number): Promise<ImportJob | undefined> {
-    this.calls.push(`recordRowsLoaded ${importId} ${rowsLoaded}`);
+  recordLoadProgress(
+    importId: string,
+    progress: { rowsLoaded: number; rowsRefused: number; refusals: RowRefusal[]; chunk: number; chunkRows: number },
+  ): Promise<ImportJob | undefined> {
+    this.calls.push(`recordLoadProgress ${importId} ${progress.rowsLoaded}+${progress.rowsRefused}`);
     const job = this.jobs.get(importId);
     if (!job) return Promise.resolve(undefined);
-    if (job.rowsLoaded === undefined || job.rowsLoaded < rowsLoaded) job.rowsLoaded = rowsLoaded;
+    if (
+      job.rowsLoaded === undefined ||
+      job.rowsLoaded < progress.rowsLoaded ||
+      (job.rowsRefused ?? 0) < progress.rowsRefused
+    ) {
+      job.rowsLoaded = progress.rowsLoaded;
+      job.rowsRefused = progress.rowsRefused;
+      if (progress.refusals.length && (job.refusals?.length ?? 0) < maxRefusalsShown) {
+        job.refusals = [...(job.refusals ?? []), ...progress.refusals.slice(0, maxRefusalsShown)];
+      }
+    }
+    if (job.deadLetteredChunks?.includes(progress.chunk)) {
+      job.deadLetteredChunks = job.deadLetteredChunks.filter((c) => c !== progress.chunk);
+      job.rowsDeadLettered = (job.rowsDeadLettered ?? 0) - progress.chunkRows;
+      if (job.deadLetteredChunks.length === 0) delete job.deadLetteredChunks;
+    }
     return Promise.resolve(structuredClone(job));
   }
 
-  complete(job: ImportJob): Promise<void> {
-    this.calls.push(`complete ${job.importId}`);
+  recordChunkDeadLettered(importId: string, chunk: number, rows: number): Promise<ImportJob | undefined> {
+    this.calls.push(`recordChunkDeadLettered ${importId} ${chunk}`);
+    const job = this.jobs.get(importId);
+    if (!job) return Promise.resolve(undefined);
+    if (!job.deadLetteredChunks?.includes(chunk)) {
+      job.deadLetteredChunks = [...(job.deadLetteredChunks ?? []), chunk].sort((a, b) => a - b);
+      job.rowsDeadLettered = (job.rowsDeadLettered ?? 0) + rows;
+    }
+    return Promise.resolve(structuredClone(job));
+  }
+
+  settle(job: ImportJob, status: SettledStatus, reason?: string): Promise<void> {
+    this.calls.push(`settle ${job.importId} ${status}`);
     const stored = this.jobs.get(job.importId);
-    if (
-      stored &&
-      stored.status === 'LOADING' &&
-      stored.rowsRead === job.rowsRead &&
-      stored.rowsLoaded === job.rowsLoaded
-    ) {
-      stored.status = 'COMPLETED';
+    const same = (['rowsRead', 'rowsLoaded', 'rowsRefused', 'rowsDeadLettered'] as const).every(
+      (name) => stored?.[name] === job[name],
+    );
+    if (stored && (stored.status === 'LOADING' || stored.status === 'PARTIALLY_LOADED') && same) {
+      stored.status = status;
+      if (reason) stored.failureReason = reason;
+      else delete stored.failureReason;
     }
     return Promise.resolve();
   }
@@ -88,7 +124,7 @@ export class FakeJobStore implements ImportJobStore {
   fail(importId: string, reason: string): Promise<void> {
     this.calls.push(`fail ${importId}`);
     const stored = this.jobs.get(importId);
-    if (stored && (stored.status === 'PENDING' || stored.status === 'LOADING')) {
+    if (stored && ['PENDING', 'LOADING', 'PARTIALLY_LOADED'].includes(stored.status)) {
       stored.status = 'FAILED';
       stored.failureReason = reason;
     }
@@ -204,51 +240,42 @@ export class FakeChunkSender implements ChunkSender {
   }
 }
 
-/** PostgreSQL as the loader sees it: chunks recorded once, rowsLoaded their sum. */
+/**
+ * PostgreSQL as the loader sees it: chunks recorded once, their loaded and refused rows summed,
+ * and every product it writes queued in the catalog outbox (the trigger's job).
+ */
 export class FakeLoader implements CatalogLoader {
-  readonly loaded = new Map<string, number>();
-  readonly calls: ImportChunk[] = [];
+  readonly loaded = new Map<string, { loaded: number; refusals: RowRefusal[] }>();
+  readonly calls: { chunk: ImportChunk; refused: RowRefusal[] }[] = [];
   failure?: Error;
+  /** SKUs the database refuses, with its reason (what validation could not foresee). */
+  readonly databaseRefuses = new Map<string, string>();
 
-  load(chunk: ImportChunk): Promise<ChunkLoadResult> {
-    this.calls.push(chunk);
+  constructor(readonly outbox: FakeCatalogOutbox = new FakeCatalogOutbox()) {}
+
+  load(chunk: ImportChunk, refused: RowRefusal[]): Promise<ChunkLoadResult> {
+    this.calls.push({ chunk, refused });
     if (this.failure) return Promise.reject(this.failure);
     const key = `${chunk.importId}#${chunk.chunk}`;
     const duplicate = this.loaded.has(key);
-    if (!duplicate) this.loaded.set(key, chunk.rows.length);
-    const rowsLoaded = [...this.loaded.entries()]
-      .filter(([k]) => k.startsWith(`${chunk.importId}#`))
-      .reduce((sum, [, count]) => sum + count, 0);
-    const products: Product[] = chunk.rows.map(({ row: _row, ...input }) => ({
-      ...input,
-      version: 1,
-      updatedAt: fixedNow.toISOString(),
-    }));
-    return Promise.resolve({ products, rowsLoaded, duplicate });
-  }
-}
-
-export class FakeCatalog implements CatalogReadModel {
-  readonly puts: Product[] = [];
-
-  get(): Promise<Product | undefined> {
-    return Promise.reject(new Error('not used by imports'));
-  }
-
-  list(): Promise<CatalogPage> {
-    return Promise.reject(new Error('not used by imports'));
-  }
-
-  put(product: Product): Promise<void> {
-    this.puts.push(product);
-    return Promise.resolve();
-  }
-
-  remove(): Promise<void> {
-    return Promise.reject(new Error('not used by imports'));
-  }
-
-  putStock(_levels: StockLevel[]): Promise<void> {
-    return Promise.reject(new Error('not used by imports'));
+    if (!duplicate) {
+      const byDatabase = chunk.rows
+        .filter((row) => this.databaseRefuses.has(row.sku))
+        .map((row) => ({ row: row.row, sku: row.sku, reason: this.databaseRefuses.get(row.sku)! }));
+      const refusals = [...refused, ...byDatabase].sort((a, b) => a.row - b.row);
+      this.loaded.set(key, { loaded: chunk.rows.length - byDatabase.length, refusals });
+      for (const { row: _row, ...input } of chunk.rows) {
+        if (this.databaseRefuses.has(input.sku)) continue;
+        const version = (this.outbox.entries.get(input.sku)?.version ?? 0) + 1;
+        this.outbox.write({ ...input, version, updatedAt: fixedNow.toISOString() });
+      }
+    }
+    const mine = [...this.loaded.entries()].filter(([k]) => k.startsWith(`${chunk.importId}#`)).map(([, v]) => v);
+    return Promise.resolve({
+      rowsLoaded: mine.reduce((sum, v) => sum + v.loaded, 0),
+      rowsRefused: mine.reduce((sum, v) => sum + v.refusals.length, 0),
+      refusals: this.loaded.get(key)!.refusals,
+      duplicate,
+    });
   }
 }

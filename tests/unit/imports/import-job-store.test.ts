@@ -164,107 +164,196 @@ describe('recordFileRead', () => {
   });
 });
 
-describe('recordRowsLoaded', () => {
-  it('raises rowsLoaded only, and returns the job as it now is', async () => {
-    const after = { ...job, status: 'LOADING', rowsRead: 10, rowsLoaded: 6 };
+describe('recordLoadProgress', () => {
+  const progress = { rowsLoaded: 6, rowsRefused: 1, refusals: [], chunk: 2, chunkRows: 3 };
+
+  it('raises rowsLoaded and rowsRefused, and returns the job as it now is', async () => {
+    const after = { ...job, status: 'LOADING', rowsRead: 10, rowsLoaded: 6, rowsRefused: 1 };
     dynamo.on(UpdateCommand).resolves({ Attributes: after });
 
-    const result = await store.recordRowsLoaded(importId, 6);
+    const result = await store.recordLoadProgress(importId, progress);
 
     expect(result).toEqual(after);
     expect(onlyUpdate()).toEqual({
       TableName: table,
       Key: { importId },
-      UpdateExpression: 'SET rowsLoaded = :loaded, updatedAt = :now',
-      ConditionExpression: 'attribute_exists(importId) AND (attribute_not_exists(rowsLoaded) OR rowsLoaded < :loaded)',
-      ExpressionAttributeValues: { ':loaded': 6, ':now': stamp },
+      UpdateExpression: 'SET rowsLoaded = :loaded, rowsRefused = :refused, updatedAt = :now',
+      ConditionExpression:
+        'attribute_exists(importId) AND (attribute_not_exists(rowsLoaded) OR rowsLoaded < :loaded OR ' +
+        'attribute_not_exists(rowsRefused) OR rowsRefused < :refused)',
+      ExpressionAttributeValues: { ':loaded': 6, ':refused': 1, ':now': stamp },
       ReturnValues: 'ALL_NEW',
     });
   });
 
   it('returns the job as it is when it already counts as many rows or more', async () => {
     dynamo.on(UpdateCommand).rejects(conditionFailed());
-    dynamo.on(GetCommand).resolves({ Item: { ...job, status: 'LOADING', rowsLoaded: 9, expiresAt: 1 } });
+    dynamo
+      .on(GetCommand)
+      .resolves({ Item: { ...job, status: 'LOADING', rowsLoaded: 9, rowsRefused: 1, expiresAt: 1 } });
 
-    const result = await store.recordRowsLoaded(importId, 6);
+    const result = await store.recordLoadProgress(importId, progress);
 
-    expect(result).toEqual({ ...job, status: 'LOADING', rowsLoaded: 9 });
+    expect(result).toEqual({ ...job, status: 'LOADING', rowsLoaded: 9, rowsRefused: 1 });
   });
 
   it('returns undefined for an unknown job', async () => {
     dynamo.on(UpdateCommand).rejects(conditionFailed());
     dynamo.on(GetCommand).resolves({});
 
-    expect(await store.recordRowsLoaded(importId, 6)).toBeUndefined();
+    expect(await store.recordLoadProgress(importId, progress)).toBeUndefined();
+  });
+
+  it('shows the refusals on the job while fewer than 20 are shown', async () => {
+    const refusals = [{ row: 4, sku: 'BAD-1', reason: 'name contains U+0000 (NUL), which cannot be stored' }];
+    dynamo.on(UpdateCommand).resolves({ Attributes: { ...job, status: 'LOADING', rowsLoaded: 6, rowsRefused: 1 } });
+
+    await store.recordLoadProgress(importId, { ...progress, refusals });
+
+    const shown = dynamo.commandCalls(UpdateCommand)[1]!.args[0].input;
+    expect(shown).toMatchObject({
+      UpdateExpression: 'SET refusals = list_append(if_not_exists(refusals, :none), :refusals)',
+      ConditionExpression: 'attribute_not_exists(refusals) OR size(refusals) < :max',
+      ExpressionAttributeValues: { ':none': [], ':refusals': refusals, ':max': 20 },
+    });
+  });
+
+  it('takes a redriven chunk off the dead-lettered ones once it has loaded', async () => {
+    dynamo
+      .on(UpdateCommand)
+      .resolvesOnce({
+        Attributes: { ...job, status: 'PARTIALLY_LOADED', deadLetteredChunks: new Set([2, 5]), rowsDeadLettered: 5 },
+      })
+      .resolvesOnce({
+        Attributes: { ...job, status: 'PARTIALLY_LOADED', deadLetteredChunks: new Set([5]), rowsDeadLettered: 2 },
+      });
+
+    const result = await store.recordLoadProgress(importId, progress);
+
+    expect(dynamo.commandCalls(UpdateCommand)[1]!.args[0].input).toMatchObject({
+      UpdateExpression:
+        'DELETE deadLetteredChunks :chunk SET rowsDeadLettered = if_not_exists(rowsDeadLettered, :zero) + :rows, updatedAt = :now',
+      ConditionExpression: 'contains(deadLetteredChunks, :number)',
+      ExpressionAttributeValues: expect.objectContaining({ ':chunk': new Set([2]), ':number': 2, ':rows': -3 }),
+    });
+    expect(result).toMatchObject({ deadLetteredChunks: [5], rowsDeadLettered: 2 });
   });
 });
 
-describe('complete', () => {
-  const loading: ImportJob = { ...job, status: 'LOADING', rowsRead: 10, rowsRejected: 2, rowsLoaded: 8 };
+describe('recordChunkDeadLettered', () => {
+  it('adds the chunk and its rows once (its membership is the condition), returning the job', async () => {
+    dynamo.on(UpdateCommand).resolves({
+      Attributes: { ...job, status: 'LOADING', deadLetteredChunks: new Set([7, 3]), rowsDeadLettered: 40 },
+    });
 
-  it('completes a LOADING job only if it still has these counts', async () => {
-    await store.complete(loading);
+    const result = await store.recordChunkDeadLettered(importId, 3, 20);
 
     expect(onlyUpdate()).toEqual({
       TableName: table,
       Key: { importId },
-      UpdateExpression: 'SET #status = :completed, updatedAt = :now',
-      ConditionExpression: '#status = :loading AND rowsRead = :read AND rowsLoaded = :loaded',
+      UpdateExpression:
+        'ADD deadLetteredChunks :chunk SET rowsDeadLettered = if_not_exists(rowsDeadLettered, :zero) + :rows, updatedAt = :now',
+      ConditionExpression: 'attribute_exists(importId) AND NOT contains(deadLetteredChunks, :number)',
+      ExpressionAttributeValues: { ':chunk': new Set([3]), ':number': 3, ':rows': 20, ':zero': 0, ':now': stamp },
+      ReturnValues: 'ALL_NEW',
+    });
+    // The number set comes back as a sorted list.
+    expect(result).toEqual({ ...job, status: 'LOADING', deadLetteredChunks: [3, 7], rowsDeadLettered: 40 });
+  });
+
+  it('returns the job as it is when the chunk was counted already', async () => {
+    dynamo.on(UpdateCommand).rejects(conditionFailed());
+    dynamo.on(GetCommand).resolves({ Item: { ...job, deadLetteredChunks: new Set([3]), rowsDeadLettered: 20 } });
+
+    expect(await store.recordChunkDeadLettered(importId, 3, 20)).toMatchObject({ deadLetteredChunks: [3] });
+  });
+});
+
+describe('settle', () => {
+  const loading: ImportJob = {
+    ...job,
+    status: 'LOADING',
+    rowsRead: 10,
+    rowsRejected: 2,
+    rowsLoaded: 8,
+    rowsRefused: 0,
+  };
+
+  it('completes a LOADING job only if it still has these counts, and clears any failure reason', async () => {
+    await store.settle(loading, 'COMPLETED');
+
+    expect(onlyUpdate()).toEqual({
+      TableName: table,
+      Key: { importId },
+      UpdateExpression: 'SET #status = :status, updatedAt = :now REMOVE failureReason',
+      ConditionExpression:
+        '#status IN (:loading, :partial) AND rowsRead = :rowsRead AND rowsLoaded = :rowsLoaded AND ' +
+        'rowsRefused = :rowsRefused AND attribute_not_exists(rowsDeadLettered)',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
-        ':completed': 'COMPLETED',
+        ':status': 'COMPLETED',
         ':loading': 'LOADING',
-        ':read': 10,
-        ':loaded': 8,
+        ':partial': 'PARTIALLY_LOADED',
         ':now': stamp,
+        ':rowsRead': 10,
+        ':rowsLoaded': 8,
+        ':rowsRefused': 0,
       },
     });
   });
 
-  it('requires rowsLoaded to be absent for a job that loaded no rows', async () => {
-    const { rowsLoaded: _none, ...allRejected } = { ...loading, rowsRejected: 10 };
+  it('ends a job PARTIALLY_LOADED with the reason', async () => {
+    await store.settle({ ...loading, rowsLoaded: 5, rowsDeadLettered: 3 }, 'PARTIALLY_LOADED', 'why and what to do');
 
-    await store.complete(allRejected);
-
-    const input = onlyUpdate();
-    expect(input.ConditionExpression).toBe(
-      '#status = :loading AND rowsRead = :read AND attribute_not_exists(rowsLoaded)',
-    );
-    expect(input.ExpressionAttributeValues).toEqual({
-      ':completed': 'COMPLETED',
-      ':loading': 'LOADING',
-      ':read': 10,
-      ':now': stamp,
+    expect(onlyUpdate()).toMatchObject({
+      UpdateExpression: 'SET #status = :status, updatedAt = :now, failureReason = :reason',
+      ExpressionAttributeValues: expect.objectContaining({
+        ':status': 'PARTIALLY_LOADED',
+        ':reason': 'why and what to do',
+        ':rowsDeadLettered': 3,
+      }),
     });
   });
 
-  it('does nothing, quietly, when the condition fails (another worker completed it)', async () => {
+  it('requires rowsLoaded to be absent for a job that loaded no rows', async () => {
+    const { rowsLoaded: _none, rowsRefused: _none2, ...allRejected } = { ...loading, rowsRejected: 10 };
+
+    await store.settle(allRejected, 'COMPLETED');
+
+    expect(onlyUpdate().ConditionExpression).toBe(
+      '#status IN (:loading, :partial) AND rowsRead = :rowsRead AND attribute_not_exists(rowsLoaded) AND ' +
+        'attribute_not_exists(rowsRefused) AND attribute_not_exists(rowsDeadLettered)',
+    );
+  });
+
+  it('does nothing, quietly, when the condition fails (another worker settled it)', async () => {
     dynamo.on(UpdateCommand).rejects(conditionFailed());
 
-    await expect(store.complete(loading)).resolves.toBeUndefined();
+    await expect(store.settle(loading, 'COMPLETED')).resolves.toBeUndefined();
   });
 
   it('passes on any other error', async () => {
     dynamo.on(UpdateCommand).rejects(new Error('InternalServerError'));
 
-    await expect(store.complete(loading)).rejects.toThrow('InternalServerError');
+    await expect(store.settle(loading, 'COMPLETED')).rejects.toThrow('InternalServerError');
   });
 });
 
 describe('fail', () => {
-  it('fails a PENDING or LOADING job with the reason', async () => {
+  it('fails a PENDING, LOADING or PARTIALLY_LOADED job with the reason', async () => {
     await store.fail(importId, 'The file is not valid gzip');
 
     expect(onlyUpdate()).toEqual({
       TableName: table,
       Key: { importId },
       UpdateExpression: 'SET #status = :failed, failureReason = :reason, updatedAt = :now',
-      ConditionExpression: '#status IN (:pending, :loading)',
+      ConditionExpression: '#status IN (:pending, :loading, :partial)',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':failed': 'FAILED',
         ':pending': 'PENDING',
         ':loading': 'LOADING',
+        ':partial': 'PARTIALLY_LOADED',
         ':reason': 'The file is not valid gzip',
         ':now': stamp,
       },

@@ -9,11 +9,14 @@ import {
   getImport,
   loadChunk,
   processUpload,
+  recordChunkDeadLettered,
   rejectsUrlSeconds,
   uploadUrlSeconds,
 } from '../../../shared/imports/import-service';
+import { projectQueued } from '../../../shared/catalog/catalog-projection';
 import { aProduct } from '../../fixtures/catalog';
-import { FakeCatalog, FakeChunkQueue, FakeJobStore, FakeLoader, FakeUploadStore, fixedNow } from './fakes';
+import { FakeCatalogOutbox, FakeCatalogReadModel } from '../catalog/projection-fakes';
+import { FakeChunkQueue, FakeJobStore, FakeLoader, FakeUploadStore, fixedNow } from './fakes';
 import { aChunk, aRow, csvFile, csvHeader, csvLine } from './import-fixtures';
 
 const bucket = 'shelf-test-uploads';
@@ -21,15 +24,17 @@ const bucket = 'shelf-test-uploads';
 let jobs: FakeJobStore;
 let uploads: FakeUploadStore;
 let queue: FakeChunkQueue;
+let outbox: FakeCatalogOutbox;
 let loader: FakeLoader;
-let catalog: FakeCatalog;
+let catalog: FakeCatalogReadModel;
 
 beforeEach(() => {
   jobs = new FakeJobStore();
   uploads = new FakeUploadStore();
   queue = new FakeChunkQueue();
-  loader = new FakeLoader();
-  catalog = new FakeCatalog();
+  outbox = new FakeCatalogOutbox();
+  loader = new FakeLoader(outbox);
+  catalog = new FakeCatalogReadModel();
 });
 
 /** A job as createImport leaves it, waiting for its file. */
@@ -414,7 +419,7 @@ describe('processUpload', () => {
     // The ETL worker is faster than the file processor's last write.
     const recordFileRead = jobs.recordFileRead.bind(jobs);
     jest.spyOn(jobs, 'recordFileRead').mockImplementation(async (id, eTag, counts) => {
-      for (const chunk of queue.sent) await loadChunk({ loader, catalog, jobs }, chunk);
+      for (const chunk of queue.sent) await loadChunk({ loader, outbox, catalog, jobs }, chunk);
       return recordFileRead(id, eTag, counts);
     });
 
@@ -425,7 +430,7 @@ describe('processUpload', () => {
 });
 
 describe('loadChunk', () => {
-  const deps = () => ({ loader, catalog, jobs });
+  const deps = () => ({ loader, outbox, catalog, jobs });
 
   /** A job whose file has been read: `rowsRead` rows, `rowsRejected` of them rejected. */
   function loadingJob(rowsRead: number, rowsRejected: number): ImportJob {
@@ -440,26 +445,17 @@ describe('loadChunk', () => {
     return job;
   }
 
-  it('projects the products the loader returns (as they are after the chunk) into the catalog read model', async () => {
+  it('projects the products the chunk wrote, as PostgreSQL holds them, from the outbox', async () => {
     const job = loadingJob(10, 0);
-    // The loader answers with the stored products: versions from PostgreSQL, and only the SKUs
-    // the chunk changed (P-2 was newer already and is left out).
-    const stored = [aProduct('P-1', 7), aProduct('P-3', 2)];
-    jest.spyOn(loader, 'load').mockResolvedValue({ products: stored, rowsLoaded: 3, duplicate: false });
+    outbox.write(aProduct('OTHER-1', 3));
 
     await loadChunk(deps(), aChunk(1, [aRow(1, 'P-1'), aRow(2, 'P-2'), aRow(3, 'P-3')], job.importId));
 
-    expect(catalog.puts).toEqual(stored);
+    expect([...catalog.items.keys()].sort()).toEqual(['P-1', 'P-2', 'P-3']);
+    expect(catalog.items.get('P-1')).toMatchObject({ sku: 'P-1', version: 1 });
+    // Someone else's queued change is theirs (or projectCatalog's) to project.
+    expect([...outbox.queued]).toEqual(['OTHER-1']);
     expect(jobs.jobs.get(job.importId)!.rowsLoaded).toBe(3);
-  });
-
-  it('projects every product of a large chunk', async () => {
-    const job = loadingJob(100, 0);
-    const rows = Array.from({ length: 40 }, (_, i) => aRow(i + 1));
-
-    await loadChunk(deps(), aChunk(1, rows, job.importId));
-
-    expect(catalog.puts.map((p) => p.sku).sort()).toEqual(rows.map((r) => r.sku).sort());
   });
 
   it('records the rows loaded so far on the job, and leaves it LOADING while rows remain', async () => {
@@ -467,12 +463,12 @@ describe('loadChunk', () => {
 
     const result = await loadChunk(deps(), aChunk(1, [aRow(1), aRow(2)], job.importId));
 
-    expect(result).toEqual({ duplicate: false });
-    expect(jobs.jobs.get(job.importId)).toMatchObject({ status: 'LOADING', rowsLoaded: 2 });
-    expect(jobs.calls).toContain(`recordRowsLoaded ${job.importId} 2`);
+    expect(result).toEqual({ duplicate: false, refused: 0 });
+    expect(jobs.jobs.get(job.importId)).toMatchObject({ status: 'LOADING', rowsLoaded: 2, rowsRefused: 0 });
+    expect(jobs.calls).toContain(`recordLoadProgress ${job.importId} 2+0`);
   });
 
-  it('completes the job when rowsLoaded + rowsRejected = rowsRead, in whatever order chunks arrive', async () => {
+  it('completes the job when loaded + rejected = read, in whatever order chunks arrive', async () => {
     const job = loadingJob(5, 1);
 
     await loadChunk(deps(), aChunk(2, [aRow(4), aRow(5)], job.importId));
@@ -482,15 +478,59 @@ describe('loadChunk', () => {
     expect(jobs.jobs.get(job.importId)).toMatchObject({ status: 'COMPLETED', rowsLoaded: 4, rowsRejected: 1 });
   });
 
-  it('reports a redelivered chunk as a duplicate, re-projects it and does not count its rows twice', async () => {
+  it('still loads and counts the chunk when DynamoDB fails to project it; projectCatalog catches up', async () => {
+    const job = loadingJob(2, 0);
+    catalog.failure = new Error('DynamoDB unreachable');
+
+    await loadChunk(deps(), aChunk(1, [aRow(1, 'P-1'), aRow(2, 'P-2')], job.importId));
+
+    expect(jobs.jobs.get(job.importId)).toMatchObject({ status: 'COMPLETED', rowsLoaded: 2 });
+    expect(catalog.items.size).toBe(0);
+    catalog.failure = undefined;
+    await projectQueued({ outbox, catalog });
+    expect([...catalog.items.keys()].sort()).toEqual(['P-1', 'P-2']);
+  });
+
+  it('refuses a row that breaks a product rule alone (a NUL in its name), loads the rest, and counts it', async () => {
+    const job = loadingJob(3, 0);
+    const bad = { ...aRow(2, 'BAD-1'), name: 'Sen\u0000cha' };
+
+    const result = await loadChunk(deps(), aChunk(1, [aRow(1, 'P-1'), bad, aRow(3, 'P-3')], job.importId));
+
+    expect(result).toEqual({ duplicate: false, refused: 1 });
+    expect(loader.calls[0]!.chunk.rows.map((r) => r.sku)).toEqual(['P-1', 'P-3']);
+    expect([...catalog.items.keys()].sort()).toEqual(['P-1', 'P-3']);
+    expect(jobs.jobs.get(job.importId)).toMatchObject({
+      status: 'COMPLETED',
+      rowsLoaded: 2,
+      rowsRefused: 1,
+      refusals: [{ row: 2, sku: 'BAD-1', reason: expect.stringMatching(/^name contains U\+0000 \(NUL\)/) }],
+    });
+  });
+
+  it('refuses a row the database refuses alone, and still completes the job', async () => {
+    const job = loadingJob(2, 0);
+    loader.databaseRefuses.set('P-2', 'the database refused the row: it breaks products_name_check (SQLSTATE 23514)');
+
+    await loadChunk(deps(), aChunk(1, [aRow(1, 'P-1'), aRow(2, 'P-2')], job.importId));
+
+    expect([...catalog.items.keys()]).toEqual(['P-1']);
+    expect(jobs.jobs.get(job.importId)).toMatchObject({
+      status: 'COMPLETED',
+      rowsLoaded: 1,
+      rowsRefused: 1,
+      refusals: [{ row: 2, sku: 'P-2', reason: expect.stringContaining('products_name_check') }],
+    });
+  });
+
+  it('reports a redelivered chunk as a duplicate and does not count its rows twice', async () => {
     const job = loadingJob(4, 0);
     const chunk = aChunk(1, [aRow(1), aRow(2)], job.importId);
     await loadChunk(deps(), chunk);
 
     const again = await loadChunk(deps(), chunk);
 
-    expect(again).toEqual({ duplicate: true });
-    expect(catalog.puts).toHaveLength(4);
+    expect(again).toEqual({ duplicate: true, refused: 0 });
     expect(jobs.jobs.get(job.importId)).toMatchObject({ status: 'LOADING', rowsLoaded: 2 });
   });
 
@@ -500,14 +540,14 @@ describe('loadChunk', () => {
     await loadChunk(deps(), aChunk(1, [aRow(1)], job.importId));
 
     expect(jobs.jobs.get(job.importId)).toMatchObject({ status: 'PENDING', rowsLoaded: 1 });
-    expect(jobs.calls).not.toContain(`complete ${job.importId}`);
+    expect(jobs.calls.filter((call) => call.startsWith('settle'))).toEqual([]);
   });
 
   it('loads a chunk of an unknown import without failing', async () => {
     const importId = uuidv7();
 
-    await expect(loadChunk(deps(), aChunk(1, [aRow(1)], importId))).resolves.toEqual({ duplicate: false });
-    expect(catalog.puts).toHaveLength(1);
+    await expect(loadChunk(deps(), aChunk(1, [aRow(1)], importId))).resolves.toEqual({ duplicate: false, refused: 0 });
+    expect(catalog.items.size).toBe(1);
   });
 
   it('passes on a loader error, projecting and recording nothing', async () => {
@@ -516,8 +556,64 @@ describe('loadChunk', () => {
 
     await expect(loadChunk(deps(), aChunk(1, [aRow(1)], job.importId))).rejects.toThrow('connection terminated');
 
-    expect(catalog.puts).toEqual([]);
+    expect(catalog.items.size).toBe(0);
     expect(jobs.jobs.get(job.importId)).not.toHaveProperty('rowsLoaded');
+  });
+});
+
+describe('a chunk the worker gives up on (its last try before the dead-letter queue)', () => {
+  const deps = () => ({ loader, outbox, catalog, jobs });
+
+  function loadingJob(rowsRead: number): ImportJob {
+    const job = pendingJob();
+    Object.assign(jobs.jobs.get(job.importId)!, { status: 'LOADING', fileETag: 'e', rowsRead, rowsRejected: 0 });
+    return job;
+  }
+
+  it('ends the job PARTIALLY_LOADED once every other row is loaded, saying how many rows wait and how to redrive', async () => {
+    const job = loadingJob(5);
+    await loadChunk(deps(), aChunk(1, [aRow(1), aRow(2), aRow(3)], job.importId));
+
+    await recordChunkDeadLettered(jobs, aChunk(2, [aRow(4), aRow(5)], job.importId));
+
+    const ended = jobs.jobs.get(job.importId)!;
+    expect(ended).toMatchObject({
+      status: 'PARTIALLY_LOADED',
+      rowsLoaded: 3,
+      rowsDeadLettered: 2,
+      deadLetteredChunks: [2],
+    });
+    expect(ended.failureReason).toMatch(/^2 rows in 1 chunk could not be loaded/);
+    expect(ended.failureReason).toContain('npm run redrive');
+  });
+
+  it('leaves the job LOADING while other chunks are on their way, and counts a chunk reported twice once', async () => {
+    const job = loadingJob(6);
+    const failed = aChunk(2, [aRow(3), aRow(4)], job.importId);
+
+    await recordChunkDeadLettered(jobs, failed);
+    await recordChunkDeadLettered(jobs, failed);
+
+    expect(jobs.jobs.get(job.importId)).toMatchObject({
+      status: 'LOADING',
+      rowsDeadLettered: 2,
+      deadLetteredChunks: [2],
+    });
+  });
+
+  it('carries the job on to COMPLETED when the redriven chunk loads', async () => {
+    const job = loadingJob(4);
+    const failed = aChunk(2, [aRow(3), aRow(4)], job.importId);
+    await loadChunk(deps(), aChunk(1, [aRow(1), aRow(2)], job.importId));
+    await recordChunkDeadLettered(jobs, failed);
+    expect(jobs.jobs.get(job.importId)!.status).toBe('PARTIALLY_LOADED');
+
+    await loadChunk(deps(), failed);
+
+    const job2 = jobs.jobs.get(job.importId)!;
+    expect(job2).toMatchObject({ status: 'COMPLETED', rowsLoaded: 4, rowsDeadLettered: 0 });
+    expect(job2).not.toHaveProperty('failureReason');
+    expect(job2).not.toHaveProperty('deadLetteredChunks');
   });
 });
 
@@ -532,13 +628,13 @@ describe('the pipeline end to end, over the fakes', () => {
     uploads.put(bucket, job.uploadKey, gzipSync(csvFile(...lines)));
 
     const outcome = await process({ bucket, key: job.uploadKey, eTag: 'etag' });
-    for (const chunk of [...queue.sent].reverse()) await loadChunk({ loader, catalog, jobs }, chunk);
+    for (const chunk of [...queue.sent].reverse()) await loadChunk({ loader, outbox, catalog, jobs }, chunk);
 
     expect(outcome).toMatchObject({ outcome: 'read', rowsRead: 1203, rowsRejected: 13 });
     const report = await getImport({ jobs, uploads }, created.importId);
     expect(report).toMatchObject({ status: 'COMPLETED', rowsRead: 1203, rowsRejected: 13, rowsLoaded: 1190 });
     expect(report.rejectsUrl).toContain(`rejects/${created.importId}.csv`);
-    expect(new Set(catalog.puts.map((p) => p.sku)).size).toBe(1190);
-    expect(catalog.puts.every((p) => p.priceCents === 250)).toBe(true);
+    expect(catalog.items.size).toBe(1190);
+    expect([...catalog.items.values()].every((p) => 'priceCents' in p && p.priceCents === 250)).toBe(true);
   });
 });

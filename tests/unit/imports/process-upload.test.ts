@@ -135,7 +135,7 @@ describe('process-upload handler', () => {
       }),
     ]);
     // Two rows still to load: the job is not completed yet.
-    expect(updateNamed('SET #status = :completed')).toEqual([]);
+    expect(updateNamed('SET #status = :status')).toEqual([]);
   });
 
   it('writes the rejects report next to the upload, in the bucket named in the event', async () => {
@@ -211,11 +211,13 @@ describe('process-upload handler', () => {
     await handler(s3Event(encodedKey), lambdaContext());
 
     expect(sqs).not.toHaveReceivedAnyCommand();
-    expect(updateNamed('SET #status = :completed')).toEqual([
+    expect(updateNamed('SET #status = :status')).toEqual([
       expect.objectContaining({
         Key: { importId },
-        ConditionExpression: '#status = :loading AND rowsRead = :read AND attribute_not_exists(rowsLoaded)',
-        ExpressionAttributeValues: expect.objectContaining({ ':read': 2 }),
+        ConditionExpression:
+          '#status IN (:loading, :partial) AND rowsRead = :rowsRead AND attribute_not_exists(rowsLoaded) AND ' +
+          'attribute_not_exists(rowsRefused) AND attribute_not_exists(rowsDeadLettered)',
+        ExpressionAttributeValues: expect.objectContaining({ ':status': 'COMPLETED', ':rowsRead': 2 }),
       }),
     ]);
   });
@@ -226,10 +228,16 @@ describe('process-upload handler', () => {
 
     await handler(s3Event(encodedKey), lambdaContext());
 
-    expect(updateNamed('SET #status = :completed')).toEqual([
+    expect(updateNamed('SET #status = :status')).toEqual([
       expect.objectContaining({
-        ConditionExpression: '#status = :loading AND rowsRead = :read AND rowsLoaded = :loaded',
-        ExpressionAttributeValues: expect.objectContaining({ ':read': 4, ':loaded': 2 }),
+        ConditionExpression:
+          '#status IN (:loading, :partial) AND rowsRead = :rowsRead AND rowsLoaded = :rowsLoaded AND ' +
+          'attribute_not_exists(rowsRefused) AND attribute_not_exists(rowsDeadLettered)',
+        ExpressionAttributeValues: expect.objectContaining({
+          ':status': 'COMPLETED',
+          ':rowsRead': 4,
+          ':rowsLoaded': 2,
+        }),
       }),
     ]);
   });

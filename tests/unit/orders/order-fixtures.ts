@@ -1,6 +1,6 @@
 /** Orders the order tests share: what a store returns after placing or reading an order. */
 import type { Order } from '../../../shared/orders/order';
-import type { PlacedOrder } from '../../../shared/orders/order-ports';
+import type { Product } from '../../../shared/catalog/product';
 
 export const shopperSub = 'shopper-1';
 export const otherShopperSub = 'shopper-2';
@@ -22,15 +22,31 @@ export function anOrder(overrides: Partial<Order> = {}): Order {
   };
 }
 
-export function aPlacedOrder(order: Order = anOrder()): PlacedOrder {
-  return {
-    order,
-    stock: [
-      { sku: 'TEA-SENCHA', stock: 23, version: 5 },
-      { sku: 'MUG-1', stock: 9, version: 2 },
-    ],
-  };
-}
+/** The ordered products as PostgreSQL holds them after anOrder(): their stock taken, their version raised. */
+export const productsAfterOrder: Product[] = [
+  {
+    sku: 'TEA-SENCHA',
+    name: 'Sencha',
+    description: '',
+    category: 'tea',
+    priceCents: 1200,
+    currency: 'EUR',
+    stock: 23,
+    version: 5,
+    updatedAt: '2026-11-28T10:00:00.000Z',
+  },
+  {
+    sku: 'MUG-1',
+    name: 'Mug',
+    description: '',
+    category: 'tableware',
+    priceCents: 1000,
+    currency: 'EUR',
+    stock: 9,
+    version: 2,
+    updatedAt: '2026-11-28T10:00:00.000Z',
+  },
+];
 
 /** The request body that produces anOrder(). */
 export const orderLines = [

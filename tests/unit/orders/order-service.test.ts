@@ -1,23 +1,27 @@
 // The order domain over hand-written in-memory fakes of its ports: no AWS, no database, no jest.mock.
 import type { Caller } from '../../../shared/auth/caller';
-import type { CatalogPage, CatalogQuery, CatalogReadModel, StockLevel } from '../../../shared/catalog/catalog-ports';
-import type { Product } from '../../../shared/catalog/product';
+import { projectQueued } from '../../../shared/catalog/catalog-projection';
 import { NotFoundError, OutOfStockError } from '../../../shared/errors';
 import type { Order, OrderLineInput, OrderPage } from '../../../shared/orders/order';
-import type { OrderStore, PlacedOrder } from '../../../shared/orders/order-ports';
+import type { OrderStore } from '../../../shared/orders/order-ports';
 import { getOrder, listMyOrders, placeOrder } from '../../../shared/orders/order-service';
-import { adminSub, anOrder, aPlacedOrder, orderLines, otherShopperSub, shopperSub } from './order-fixtures';
+import { FakeCatalogOutbox, FakeCatalogReadModel } from '../catalog/projection-fakes';
+import { adminSub, anOrder, orderLines, otherShopperSub, productsAfterOrder, shopperSub } from './order-fixtures';
 
 class FakeOrderStore implements OrderStore {
   readonly orders = new Map<string, Order>();
   readonly placeCalls: { customerId: string; lines: OrderLineInput[] }[] = [];
   readonly listCalls: { customerId: string; limit: number; cursor?: string }[] = [];
-  nextPlaced: PlacedOrder | Error = aPlacedOrder();
+  nextPlaced: Order | Error = anOrder();
 
-  place(customerId: string, lines: OrderLineInput[]): Promise<PlacedOrder> {
+  constructor(private readonly outbox: FakeCatalogOutbox) {}
+
+  place(customerId: string, lines: OrderLineInput[]): Promise<Order> {
     this.placeCalls.push({ customerId, lines });
     if (this.nextPlaced instanceof Error) return Promise.reject(this.nextPlaced);
-    this.orders.set(this.nextPlaced.order.orderId, this.nextPlaced.order);
+    this.orders.set(this.nextPlaced.orderId, this.nextPlaced);
+    // The stock taken, committed with the order, and queued for the read model (the outbox trigger).
+    for (const product of productsAfterOrder) this.outbox.write(product);
     return Promise.resolve(this.nextPlaced);
   }
 
@@ -32,76 +36,56 @@ class FakeOrderStore implements OrderStore {
   }
 }
 
-/** Records the stock it is given; can be told to fail like an unreachable DynamoDB. */
-class FakeCatalog implements CatalogReadModel {
-  readonly stock = new Map<string, StockLevel>();
-  failWith?: Error;
-
-  putStock(levels: StockLevel[]): Promise<void> {
-    if (this.failWith) return Promise.reject(this.failWith);
-    for (const level of levels) this.stock.set(level.sku, level);
-    return Promise.resolve();
-  }
-
-  get(): Promise<Product | undefined> {
-    return Promise.reject(new Error('not used by orders'));
-  }
-  list(_query: CatalogQuery): Promise<CatalogPage> {
-    return Promise.reject(new Error('not used by orders'));
-  }
-  put(): Promise<void> {
-    return Promise.reject(new Error('not used by orders'));
-  }
-  remove(): Promise<void> {
-    return Promise.reject(new Error('not used by orders'));
-  }
-}
-
 const shopper: Caller = { id: shopperSub, roles: ['shopper'] };
 const otherShopper: Caller = { id: otherShopperSub, roles: ['shopper'] };
 const admin: Caller = { id: adminSub, roles: ['admin'] };
 
 let orders: FakeOrderStore;
-let catalog: FakeCatalog;
+let outbox: FakeCatalogOutbox;
+let catalog: FakeCatalogReadModel;
 
 beforeEach(() => {
-  orders = new FakeOrderStore();
-  catalog = new FakeCatalog();
+  outbox = new FakeCatalogOutbox();
+  orders = new FakeOrderStore(outbox);
+  catalog = new FakeCatalogReadModel();
 });
 
 describe('placeOrder', () => {
   it('places the order in the store for the customer and returns it', async () => {
-    const order = await placeOrder({ orders, catalog }, shopperSub, orderLines);
+    const order = await placeOrder({ orders, outbox, catalog }, shopperSub, orderLines);
 
     expect(order).toEqual(anOrder());
     expect(orders.placeCalls).toEqual([{ customerId: shopperSub, lines: orderLines }]);
   });
 
-  it('projects the stock left for every ordered SKU into the catalog', async () => {
-    await placeOrder({ orders, catalog }, shopperSub, orderLines);
+  it('projects the ordered products, their stock taken, into the catalog', async () => {
+    await placeOrder({ orders, outbox, catalog }, shopperSub, orderLines);
 
-    expect([...catalog.stock.values()]).toEqual([
-      { sku: 'TEA-SENCHA', stock: 23, version: 5 },
-      { sku: 'MUG-1', stock: 9, version: 2 },
-    ]);
+    expect(outbox.drains).toEqual([{ skus: ['TEA-SENCHA', 'MUG-1'], limit: 2 }]);
+    expect([...catalog.items.values()]).toEqual(productsAfterOrder);
   });
 
-  it('returns the placed order even when the projection fails', async () => {
-    catalog.failWith = new Error('DynamoDB unreachable');
+  it('returns the placed order even when the projection fails; a later drain projects the stock', async () => {
+    catalog.failure = new Error('DynamoDB unreachable');
 
-    const order = await placeOrder({ orders, catalog }, shopperSub, orderLines);
+    const order = await placeOrder({ orders, outbox, catalog }, shopperSub, orderLines);
 
     expect(order).toEqual(anOrder());
     expect(orders.orders.get(order.orderId)).toEqual(anOrder());
-    expect(catalog.stock.size).toBe(0);
+    expect(catalog.items.size).toBe(0);
+    expect([...outbox.queued]).toEqual(['TEA-SENCHA', 'MUG-1']);
+
+    catalog.failure = undefined;
+    await projectQueued({ outbox, catalog });
+    expect([...catalog.items.values()]).toEqual(productsAfterOrder);
   });
 
   it('passes on the store refusing the order and projects nothing', async () => {
     const shortage = new OutOfStockError([{ sku: 'MUG-1', requested: 1, available: 0 }]);
     orders.nextPlaced = shortage;
 
-    await expect(placeOrder({ orders, catalog }, shopperSub, orderLines)).rejects.toBe(shortage);
-    expect(catalog.stock.size).toBe(0);
+    await expect(placeOrder({ orders, outbox, catalog }, shopperSub, orderLines)).rejects.toBe(shortage);
+    expect(outbox.drains).toEqual([]);
   });
 });
 

@@ -8,18 +8,23 @@ import {
   UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../services/orders/place-order';
+import { PostgresCatalogOutbox } from '../../../shared/adapters/postgres/catalog-outbox';
 import { PostgresOrderStore } from '../../../shared/adapters/postgres/order-store';
 import { InvalidInputError, OutOfStockError } from '../../../shared/errors';
 import { httpEvent, invoke, type HttpEventOptions } from '../../helpers/http-events';
-import { adminSub, anOrder, aPlacedOrder, orderLines, otherShopperSub, shopperSub } from './order-fixtures';
+import { drainingTheOutbox } from '../catalog/outbox-mock';
+import { adminSub, anOrder, orderLines, otherShopperSub, productsAfterOrder, shopperSub } from './order-fixtures';
 
-// No database in unit tests: the PostgreSQL order store is an automatic mock whose answers each test sets.
+// No database in unit tests: the PostgreSQL order store and catalog outbox are automatic mocks
+// whose answers each test sets.
 jest.mock('../../../shared/adapters/postgres/order-store');
+jest.mock('../../../shared/adapters/postgres/catalog-outbox');
 
 const place = jest.spyOn(PostgresOrderStore.prototype, 'place');
+const drain = jest.spyOn(PostgresCatalogOutbox.prototype, 'drain');
 /** The catalog read model (stock projection) goes through the document client... */
 const catalog = mockClient(DynamoDBDocumentClient);
 /** ...and Powertools idempotency records through the low-level client. */
@@ -88,7 +93,8 @@ beforeEach(() => {
   catalog.reset();
   idempotency.reset();
   place.mockReset();
-  place.mockResolvedValue(aPlacedOrder());
+  place.mockResolvedValue(anOrder());
+  drainingTheOutbox(drain, productsAfterOrder);
 });
 
 describe('POST /orders', () => {
@@ -113,21 +119,19 @@ describe('POST /orders', () => {
     expect(place).toHaveBeenCalledWith(shopperSub, orderLines);
   });
 
-  it('projects the stock left for every ordered SKU into the catalog, conditional on the version', async () => {
+  it('projects the ordered products, stock taken, from the outbox into the catalog, conditional on the version', async () => {
     await invoke(handler, placeOrder());
 
-    expect(catalog).toHaveReceivedCommandTimes(UpdateCommand, 2);
-    expect(catalog).toHaveReceivedCommandWith(UpdateCommand, {
-      TableName: 'shelf-test-catalog',
-      Key: { sku: 'TEA-SENCHA' },
-      ConditionExpression: expect.stringContaining('version < :version'),
-      ExpressionAttributeValues: { ':stock': 23, ':version': 5, ':now': expect.any(String) },
-    });
-    expect(catalog).toHaveReceivedCommandWith(UpdateCommand, {
-      TableName: 'shelf-test-catalog',
-      Key: { sku: 'MUG-1' },
-      ExpressionAttributeValues: { ':stock': 9, ':version': 2, ':now': expect.any(String) },
-    });
+    expect(drain).toHaveBeenCalledWith(expect.any(Function), { skus: ['TEA-SENCHA', 'MUG-1'], limit: 2 });
+    expect(catalog).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    const puts = catalog.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!.map((t) => t.Put!);
+    expect(puts.map((put) => [put.Item!.sku, put.Item!.stock, put.ExpressionAttributeValues![':version']])).toEqual([
+      ['TEA-SENCHA', 23, 5],
+      ['MUG-1', 9, 2],
+    ]);
+    expect(puts.every((put) => put.ConditionExpression === 'attribute_not_exists(sku) OR version <= :version')).toBe(
+      true,
+    );
   });
 
   it('normalises the SKUs of the lines before placing the order', async () => {
@@ -145,7 +149,7 @@ describe('POST /orders', () => {
 
   it('still answers 201 when projecting the stock fails after the order was stored', async () => {
     // given
-    catalog.on(UpdateCommand).rejects(new Error('DynamoDB is having a bad day'));
+    catalog.on(TransactWriteCommand).rejects(new Error('DynamoDB is having a bad day'));
 
     // when
     const response = await invoke(handler, placeOrder());
@@ -153,7 +157,7 @@ describe('POST /orders', () => {
     // then
     expect(response.statusCode).toBe(201);
     expect(response.body).toEqual(anOrder());
-    expect(catalog).toHaveReceivedCommand(UpdateCommand);
+    expect(catalog).toHaveReceivedCommand(TransactWriteCommand);
   });
 
   it('refuses an admin with 403, placing nothing', async () => {

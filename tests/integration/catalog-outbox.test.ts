@@ -1,0 +1,146 @@
+// The catalog outbox (migrations/003-catalog-outbox.sql, PostgresCatalogOutbox) in a database of its
+// own, migrated like the stack's, so that the stack's projectCatalog schedule cannot drain it under
+// the test: every products statement queues its SKUs, a drain hands over the current state and
+// dequeues only after the projection succeeded, and a change committed during a drain is queued again.
+import { Client, Pool } from 'pg';
+import { PostgresCatalogOutbox } from '../../shared/adapters/postgres/catalog-outbox';
+import { migrate } from '../../shared/adapters/postgres/migrator';
+import { PostgresOrderStore } from '../../shared/adapters/postgres/order-store';
+import { PostgresProductRepository } from '../../shared/adapters/postgres/product-repository';
+import type { CatalogEntry } from '../../shared/catalog/catalog-ports';
+
+const database = `outbox_${process.pid}`;
+let pool: Pool;
+let outbox: PostgresCatalogOutbox;
+let products: PostgresProductRepository;
+
+async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const url = new URL(process.env.SHELF_TEST_DATABASE_URL!);
+  url.pathname = '/postgres';
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  await admin((c) => c.query(`CREATE DATABASE ${database}`));
+  const url = new URL(process.env.SHELF_TEST_DATABASE_URL!);
+  url.pathname = `/${database}`;
+  pool = new Pool({ connectionString: url.toString(), max: 4 });
+  await migrate(pool);
+  outbox = new PostgresCatalogOutbox(pool);
+  products = new PostgresProductRepository(pool);
+});
+
+afterAll(async () => {
+  await pool.end();
+  await admin((c) => c.query(`DROP DATABASE ${database}`));
+});
+
+beforeEach(() => pool.query('TRUNCATE catalog_outbox, order_lines, orders, products CASCADE'));
+
+const input = { name: 'Sencha', description: '', category: 'tea', priceCents: 1200, currency: 'EUR', stock: 5 };
+const queued = async () =>
+  (await pool.query<{ sku: string }>('SELECT sku FROM catalog_outbox ORDER BY sku')).rows.map((r) => r.sku);
+
+/** A projection that records what it was handed. */
+function recorder() {
+  const projected: CatalogEntry[][] = [];
+  return { projected, project: (entries: CatalogEntry[]) => (projected.push(entries), Promise.resolve()) };
+}
+
+describe('the catalog outbox', () => {
+  it('queues every product an upsert, a delete or an order changes, once each', async () => {
+    await products.upsert('A-1', input);
+    await products.upsert('A-1', { ...input, stock: 6 });
+    await products.upsert('B-1', input);
+    await products.remove('B-1');
+    await pool.query('TRUNCATE catalog_outbox');
+    await new PostgresOrderStore(pool).place('customer-1', [{ sku: 'A-1', quantity: 2 }]);
+
+    expect(await queued()).toEqual(['A-1']);
+    await products.upsert('C-1', input);
+    expect(await queued()).toEqual(['A-1', 'C-1']);
+  });
+
+  it('hands over the current state (deletions as such) and dequeues after a successful projection', async () => {
+    await products.upsert('A-1', input);
+    await products.upsert('A-1', { ...input, stock: 9 });
+    await products.upsert('B-1', input);
+    await products.remove('B-1');
+    const { projected, project } = recorder();
+
+    await expect(outbox.drain(project, { limit: 10 })).resolves.toBe(2);
+
+    const entries = projected.flat().sort((a, b) => a.sku.localeCompare(b.sku));
+    expect(entries).toEqual([
+      expect.objectContaining({ sku: 'A-1', stock: 9, version: 2 }),
+      { sku: 'B-1', version: 2, deleted: true },
+    ]);
+    expect(await queued()).toEqual([]);
+  });
+
+  it('keeps everything queued when the projection fails', async () => {
+    await products.upsert('A-1', input);
+
+    await expect(outbox.drain(() => Promise.reject(new Error('DynamoDB down')), { limit: 10 })).rejects.toThrow(
+      'DynamoDB down',
+    );
+
+    expect(await queued()).toEqual(['A-1']);
+  });
+
+  it('drains only the SKUs asked for, and skips those another drain holds', async () => {
+    await products.upsert('A-1', input);
+    await products.upsert('B-1', input);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const first = recorder();
+    const holding = outbox.drain(async (entries) => (first.project(entries), held), { skus: ['A-1'], limit: 1 });
+    while (first.projected.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    const second = recorder();
+    await expect(outbox.drain(second.project, { limit: 10 })).resolves.toBe(1);
+    release();
+    await holding;
+
+    expect(first.projected.flat().map((e) => e.sku)).toEqual(['A-1']);
+    expect(second.projected.flat().map((e) => e.sku)).toEqual(['B-1']);
+    expect(await queued()).toEqual([]);
+  });
+
+  it('queues again a change committed while a drain was projecting the older state', async () => {
+    await products.upsert('A-1', input);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const drained = recorder();
+    const draining = outbox.drain(async (entries) => (drained.project(entries), held), { limit: 10 });
+    while (drained.projected.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    // The writer's outbox row waits for the drain to commit, then queues the SKU again.
+    const writing = products.upsert('A-1', { ...input, stock: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release();
+    await draining;
+    await writing;
+
+    expect(drained.projected.flat()).toEqual([expect.objectContaining({ sku: 'A-1', stock: 5, version: 1 })]);
+    expect(await queued()).toEqual(['A-1']);
+    const next = recorder();
+    await outbox.drain(next.project, { limit: 10 });
+    expect(next.projected.flat()).toEqual([expect.objectContaining({ sku: 'A-1', stock: 1, version: 2 })]);
+  });
+
+  it('queues every product for an empty read model, and counts what is pending', async () => {
+    await products.upsert('A-1', input);
+    await products.upsert('B-1', input);
+    await outbox.drain(recorder().project, { limit: 10 });
+
+    await expect(outbox.queueAll()).resolves.toBe(2);
+    await expect(outbox.pending()).resolves.toBe(2);
+  });
+});
