@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
@@ -525,8 +526,19 @@ export interface EventSourcesOptions {
   lambdaEndpoint: string;
   s3Server: S3rver;
   log?: (line: string) => void;
-  /** Locally seconds stand in for AWS's minutes; tests shorten them further. */
-  timing?: { retryDelayMs?: number; pollIntervalMs?: number; stopTimeoutMs?: number };
+  /**
+   * Locally seconds stand in for AWS's minutes; tests shorten them further. `failedRecordRetrySeconds`:
+   * a record the function failed on comes back after this long instead of the queue's whole
+   * visibility timeout (360 s: six times the function's timeout, as AWS asks, so that a batch
+   * still running is never delivered twice), so retries and the trip to the dead-letter queue
+   * take seconds locally.
+   */
+  timing?: {
+    retryDelayMs?: number;
+    pollIntervalMs?: number;
+    stopTimeoutMs?: number;
+    failedRecordRetrySeconds?: number;
+  };
 }
 
 export interface EventSources {
@@ -546,6 +558,7 @@ export async function startEventSources(options: EventSourcesOptions): Promise<E
   const retryDelayMs = options.timing?.retryDelayMs ?? 1000;
   const pollIntervalMs = options.timing?.pollIntervalMs ?? 150;
   const stopTimeoutMs = options.timing?.stopTimeoutMs ?? 8000;
+  const failedRecordRetrySeconds = options.timing?.failedRecordRetrySeconds ?? 3;
   const intrinsics = localIntrinsics(config, resources);
   const notifications = s3Notifications(config, resources, intrinsics);
   const mappings = sqsMappings(config, resources, intrinsics);
@@ -699,6 +712,21 @@ export async function startEventSources(options: EventSourcesOptions): Promise<E
       } catch (error) {
         undeleted.push(...entries.map(() => (error as Error).message));
       }
+    }
+    // Local time: what failed comes back in seconds (see `timing`); AWS would leave it hidden for
+    // the rest of its visibility timeout. Receive counts, and so the dead-letter queue, are as in AWS.
+    const failing = messages.filter((m) => settlement.failed.includes(m.MessageId!));
+    for (let start = 0; start < failing.length; start += 10) {
+      const entries = failing.slice(start, start + 10).map((m, i) => ({
+        Id: String(i),
+        ReceiptHandle: m.ReceiptHandle!,
+        VisibilityTimeout: failedRecordRetrySeconds,
+      }));
+      await sqs
+        .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: mapping.queueUrl, Entries: entries }))
+        .catch((error: Error) =>
+          say(`SQS ${mapping.queueId}: could not bring failed records back early (${error.message})`),
+        );
     }
     const outcome = settlement.problem
       ? `all ${ids.length} returning (${settlement.problem})`

@@ -42,6 +42,11 @@ export interface ShelfOptions {
   supervisor?: Supervisor;
   /** Receives serverless-offline's output: the functions' logs. */
   onFunctionOutput?: (chunk: Buffer) => void;
+  /**
+   * Where the functions reach DynamoDB when that is not the emulator itself: a proxy between them
+   * that can cut the connection, as tests/integration/database-outage.test.ts does.
+   */
+  functionsDynamoDbEndpoint?: string;
 }
 
 export interface RunningShelf {
@@ -87,6 +92,7 @@ export async function startShelf({
   log = () => undefined,
   supervisor = new Supervisor(),
   onFunctionOutput,
+  functionsDynamoDbEndpoint,
 }: ShelfOptions): Promise<RunningShelf> {
   let fail!: (error: Error) => void;
   const crashed = new Promise<never>((_, reject) => (fail = reject));
@@ -103,18 +109,21 @@ export async function startShelf({
     supervisor.add('web app build', () => Promise.resolve(webBuild.abort()));
     // The browser may call the app by either name; S3's CORS rules allow both.
     const webOrigins = [`http://127.0.0.1:${ports.web}`, `http://localhost:${ports.web}`];
-    const [config, dynamodb, s3, sqs, databaseUrl] = await Promise.all([
-      loadServiceConfig(stage).then((c) => (step('read serverless.yml'), c)),
-      startDynamoDbLocal(supervisor, ports.dynamodb, join(dataDir, 'dynamodb'), fail).then(
-        (u) => (step(`DynamoDB Local on ${u}`), u),
-      ),
-      startS3(supervisor, ports.s3, join(dataDir, 's3')).then((s) => (step(`S3 (s3rver) on ${s.endpoint}`), s)),
-      startSqs(supervisor, ports.sqs).then((u) => (step(`SQS (local-aws-sqs) on ${u}`), u)),
-      startPostgres(supervisor, ports.postgres, join(dataDir, 'postgres'), 'shelf').then(
-        (u) => (step('PostgreSQL ready'), u),
-      ),
-      buildWebApp(webRoot, webBuild.signal).then(() => step('web app built (Vite)')),
-    ]);
+    const [config, dynamodb, s3, sqs, databaseUrl] = await whileWaiting(
+      Promise.all([
+        loadServiceConfig(stage).then((c) => (step('read serverless.yml'), c)),
+        startDynamoDbLocal(supervisor, ports.dynamodb, join(dataDir, 'dynamodb'), fail).then(
+          (u) => (step(`DynamoDB Local on ${u}`), u),
+        ),
+        startS3(supervisor, ports.s3, join(dataDir, 's3')).then((s) => (step(`S3 (s3rver) on ${s.endpoint}`), s)),
+        startSqs(supervisor, ports.sqs).then((u) => (step(`SQS (local-aws-sqs) on ${u}`), u)),
+        startPostgres(supervisor, ports.postgres, join(dataDir, 'postgres'), 'shelf').then(
+          (u) => (step('PostgreSQL ready'), u),
+        ),
+        buildWebApp(webRoot, webBuild.signal).then(() => step('web app built (Vite)')),
+      ]),
+      (seconds) => step(`still starting the emulators, PostgreSQL and the web app build… ${seconds} s`),
+    );
     const region = config.provider.region;
     const endpoints = { dynamodb, s3: s3.endpoint, sqs };
 
@@ -155,7 +164,7 @@ export async function startShelf({
       AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
       // The SDK's service-specific endpoints: handlers run unchanged against the emulators.
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb,
+      AWS_ENDPOINT_URL_DYNAMODB: functionsDynamoDbEndpoint ?? dynamodb,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs,
       DATABASE_URL: databaseUrl,

@@ -48,6 +48,8 @@ async function main() {
     log: (line) => console.log(line),
     // The functions' logs (Powertools JSON) follow the start-up lines.
     onFunctionOutput: (chunk) => process.stdout.write(chunk),
+    // Fault injection: a proxy in front of DynamoDB Local for the functions only (see start-shelf.ts).
+    functionsDynamoDbEndpoint: process.env.SHELF_FUNCTIONS_DYNAMODB_ENDPOINT,
   });
   shelf.crashed.catch((error: Error) => {
     console.error(`\n${error.message}`);

@@ -58,6 +58,8 @@ async function loadRecord(record: ParsedRecord<SQSRecord, ImportChunk>): Promise
   );
 }
 
+// One chunk at a time: each is one transaction on one of the pool's connections, and chunks of a
+// batch loaded side by side would only queue for them (or time out waiting).
 export const handler = observedHandler((event: SQSEvent, context) =>
-  processPartialResponse(event, loadRecord, processor, { context }),
+  processPartialResponse(event, loadRecord, processor, { context, processInParallel: false }),
 );

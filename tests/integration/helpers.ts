@@ -16,6 +16,8 @@ export interface ApiResponse<T = unknown> {
 }
 
 export interface RequestOptions {
+  /** Another stack's API (the outage tests' own); the integration stack's by default. */
+  baseUrl?: string;
   token?: string;
   body?: unknown;
   rawBody?: string;
@@ -31,7 +33,7 @@ export async function api<T = any>(
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-  const response = await fetch(`${apiUrl()}${path}`, { method, headers, body });
+  const response = await fetch(`${options.baseUrl ?? apiUrl()}${path}`, { method, headers, body });
   const text = await response.text();
   let parsed: unknown = text;
   try {

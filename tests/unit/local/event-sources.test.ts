@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
@@ -568,7 +569,7 @@ describe('startEventSources', () => {
       lambdaEndpoint: 'http://127.0.0.1:3002',
       s3Server: s3Server as unknown as S3rver,
       log: (line) => lines.push(line),
-      timing: { retryDelayMs: 5, pollIntervalMs: 5, stopTimeoutMs: 200 },
+      timing: { retryDelayMs: 5, pollIntervalMs: 5, stopTimeoutMs: 200, failedRecordRetrySeconds: 2 },
     });
     return { sources, s3Server };
   }
@@ -580,6 +581,7 @@ describe('startEventSources', () => {
     }));
     sqs.on(ReceiveMessageCommand).resolves({});
     sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
     sqs.on(SendMessageCommand).resolves({ MessageId: 'sent-1' });
     fetchMock = jest.spyOn(globalThis, 'fetch');
     lines = [];
@@ -710,6 +712,12 @@ describe('startEventSources', () => {
       ],
     });
     expect(lines).toContain('SQS ImportQueue → loadImportChunk: 3 records, 1 failed');
+    // The failed one comes back in local time, not after the queue's whole visibility timeout.
+    expect(sqs).toHaveReceivedCommandTimes(ChangeMessageVisibilityBatchCommand, 1);
+    expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityBatchCommand, {
+      QueueUrl: queueUrl('shelf-local-imports'),
+      Entries: [{ Id: '0', ReceiptHandle: 'r-2', VisibilityTimeout: 2 }],
+    });
   });
 
   it('gathers a batch over several receives within the batching window, up to batchSize', async () => {
@@ -759,6 +767,14 @@ describe('startEventSources', () => {
 
     expect(fetchMock).toHaveBeenCalledTimes(1);
     expect(sqs).toHaveReceivedCommandTimes(DeleteMessageBatchCommand, 0);
+    expect(
+      sqs
+        .commandCalls(ChangeMessageVisibilityBatchCommand)
+        .flatMap((call) => call.args[0].input.Entries!.map((e) => [e.ReceiptHandle, e.VisibilityTimeout])),
+    ).toEqual([
+      ['r-1', 2],
+      ['r-2', 2],
+    ]);
     expect(lines).toContain('SQS ImportQueue → loadImportChunk: 2 records, all 2 returning (function error: db down)');
   });
 
