@@ -199,7 +199,7 @@ export async function startShelf({
       onFunctionOutput,
     );
     await whileWaiting(
-      waitForPort('serverless-offline', ports.api, { timeoutMs: 90_000, failed: crashed }),
+      waitForPort('serverless-offline', ports.api, { timeoutMs: 240_000, failed: crashed }),
       (seconds) => step(`serverless-offline is bundling the functions (esbuild)… ${seconds} s`),
     );
     await waitForPort('serverless-offline Lambda endpoint', ports.lambda, { timeoutMs: 10_000, failed: crashed });

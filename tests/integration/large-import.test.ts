@@ -16,7 +16,7 @@ function catalogFile(p: string): string {
   for (let i = 1; i <= rowCount; i++) {
     const name = i === nulRow ? `Product\u0000${i}` : `Product ${i}`;
     lines.push(
-      `${p}-${i},${name},Loaded by the large import test,large-${i % 20},${(i % 9000) / 100 + 1},EUR,${i % 50}`,
+      `${p}-${i},${name},Loaded by the large import test,large-${i % 20},${1 + Math.floor((i % 9000) / 100)}.${String(i % 100).padStart(2, '0')},EUR,${i % 50}`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -1,8 +1,8 @@
 // The ETL worker's handler with AWS's sample SQS event: the PostgreSQL loader mocked at its module,
 // DynamoDB (catalog read model, import jobs) at the SDK.
 import {
+  BatchWriteCommand,
   DynamoDBDocumentClient,
-  TransactWriteCommand,
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -94,7 +94,7 @@ beforeEach(() => {
   dynamo.reset();
   load.mockReset();
   drainingTheOutbox(drain, [aProduct('TEA-1', 3), aProduct('TEA-2', 1), aProduct('TEA-3', 1)]);
-  dynamo.on(TransactWriteCommand).resolves({});
+  dynamo.on(BatchWriteCommand).resolves({});
   jobAfterLoading(10, 0);
 });
 
@@ -108,10 +108,13 @@ describe('load-import-chunk handler', () => {
     expect(load).toHaveBeenCalledTimes(1);
     expect(load).toHaveBeenCalledWith(chunk1, []);
     expect(drain).toHaveBeenCalledWith(expect.any(Function), { skus: ['TEA-1', 'TEA-2'], limit: 2 });
-    const puts = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!.map((t) => t.Put!);
-    expect(puts.map((put) => [put.TableName, put.Item!.sku, put.Item!.version])).toEqual([
-      [process.env.CATALOG_TABLE, 'TEA-1', 3],
-      [process.env.CATALOG_TABLE, 'TEA-2', 1],
+    const written = dynamo.commandCalls(BatchWriteCommand)[0]!.args[0].input.RequestItems!;
+    expect(Object.keys(written)).toEqual([process.env.CATALOG_TABLE]);
+    expect(
+      written[process.env.CATALOG_TABLE!]!.map((w) => [w.PutRequest!.Item!.sku, w.PutRequest!.Item!.version]),
+    ).toEqual([
+      ['TEA-1', 3],
+      ['TEA-2', 1],
     ]);
     expect(updates('SET rowsLoaded')).toEqual([
       expect.objectContaining({
@@ -205,7 +208,7 @@ describe('load-import-chunk handler', () => {
 
   it('still loads and acknowledges a chunk when projecting it fails: the SKUs stay queued in the outbox', async () => {
     load.mockResolvedValue(loaded(2));
-    dynamo.on(TransactWriteCommand).rejects(new Error('ThrottlingException'));
+    dynamo.on(BatchWriteCommand).rejects(new Error('ThrottlingException'));
 
     const response = await handler(sqsEvent(message('m-1', chunk1)), lambdaContext());
 
