@@ -1,18 +1,21 @@
 /**
  * The local stand-in for the Cognito user pool: an RSA key pair that signs tokens shaped like
  * Cognito ID tokens (`npm run token`), and the issuer, audience and public key that
- * offline-authorizer.ts checks them against. The key is made on first use and kept in .local/.
+ * offline-authorizer.ts checks them against. The key is made on first use and kept in the local
+ * data directory (data-dir.ts: `.local/issuer/`, or under SHELF_DATA_DIR), which the signer and the
+ * authorizer inside serverless-offline both read, so they agree on it.
  */
 import { createPrivateKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Jwk } from 'aws-jwt-verify/jwk';
 import type { Role } from '../../shared/auth/caller';
+import { localDataDir } from './data-dir';
 
 export const localIssuer = 'https://issuer.shelf.localhost';
 export const localAudience = 'shelf-local-web';
 
-const keyFile = join(__dirname, '..', '..', '.local', 'issuer', 'signing-key.json');
+export const signingKeyFile = (dataDir = localDataDir()) => join(dataDir, 'issuer', 'signing-key.json');
 
 export interface SigningKey {
   kid: string;
@@ -20,7 +23,7 @@ export interface SigningKey {
   publicJwk: Jwk & { kid: string };
 }
 
-function readKey(): SigningKey | undefined {
+function readKey(keyFile: string): SigningKey | undefined {
   try {
     return JSON.parse(readFileSync(keyFile, 'utf8')) as SigningKey;
   } catch {
@@ -28,8 +31,9 @@ function readKey(): SigningKey | undefined {
   }
 }
 
-export function signingKey(): SigningKey {
-  const existing = readKey();
+export function signingKey(dataDir?: string): SigningKey {
+  const keyFile = signingKeyFile(dataDir);
+  const existing = readKey(keyFile);
   if (existing) return existing;
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = randomUUID();
@@ -44,12 +48,12 @@ export function signingKey(): SigningKey {
     writeFileSync(keyFile, JSON.stringify(key), { flag: 'wx', mode: 0o600 });
     return key;
   } catch {
-    return readKey()!;
+    return readKey(keyFile)!;
   }
 }
 
-export function localJwks() {
-  return { keys: [signingKey().publicJwk] };
+export function localJwks(dataDir?: string) {
+  return { keys: [signingKey(dataDir).publicJwk] };
 }
 
 export interface TokenOptions {
@@ -62,6 +66,8 @@ export interface TokenOptions {
   audience?: string;
   /** Sign with this key instead of the local issuer's (for tests of forged tokens). */
   privateKeyPem?: string;
+  /** The local data directory whose issuer key signs (default: localDataDir()). */
+  dataDir?: string;
 }
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -75,8 +81,9 @@ export function signToken({
   issuer = localIssuer,
   audience = localAudience,
   privateKeyPem,
+  dataDir,
 }: TokenOptions): string {
-  const key = signingKey();
+  const key = signingKey(dataDir);
   const now = Math.floor(Date.now() / 1000);
   const header = { alg: 'RS256', typ: 'JWT', kid: key.kid };
   const claims = {

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
 import { migrate } from '../../shared/adapters/postgres/migrator';
 import { localCredentials, startDynamoDbLocal, startPostgres, startS3, startSqs } from './emulators';
@@ -168,6 +168,8 @@ export async function startShelf({
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs,
       DATABASE_URL: databaseUrl,
+      // The authorizer (offline-authorizer.ts) checks tokens against this stack's issuer key.
+      SHELF_DATA_DIR: resolve(dataDir),
       // serverless.yml, custom.esbuild: this stack's own build folder (see the comment there).
       SHELF_ESBUILD_WORK_FOLDER: join('.esbuild-offline', String(ports.api)),
       // For resolve-local-environment.ts: functions' `!Ref`/`!Sub` environment values, made local.
@@ -230,6 +232,7 @@ export async function startShelf({
       apiUrl,
       s3Endpoint: s3.endpoint,
       viewerRequest: loadCloudFrontFunction(routeFunction),
+      dataDir,
     });
     supervisor.add('web app', () => web.stop());
     step(`web app on ${web.url}`);

@@ -3,8 +3,7 @@
  * variables and the data directory (default .local/) with SHELF_DATA_DIR (see README);
  * DATABASE_URL points it at your own PostgreSQL instead of the embedded one.
  */
-import { join } from 'node:path';
-import { repoRoot } from './service-config';
+import { localDataDir } from './data-dir';
 import { defaultPorts, startShelf, type ShelfPorts } from './start-shelf';
 import { Supervisor } from './supervisor';
 
@@ -43,7 +42,7 @@ async function main() {
   console.log('Starting Shelf locally…');
   const shelf = await startShelf({
     ports,
-    dataDir: process.env.SHELF_DATA_DIR ?? join(repoRoot, '.local'),
+    dataDir: localDataDir(),
     supervisor,
     log: (line) => console.log(line),
     // The functions' logs (Powertools JSON) follow the start-up lines.

@@ -42,6 +42,8 @@ export interface WebServerOptions {
    * which the browser tests stand up to run the deployed sign-in code.
    */
   auth?: AuthConfig;
+  /** The local data directory whose issuer key signs /local-auth/token's tokens (default: localDataDir()). */
+  dataDir?: string;
 }
 
 export interface RunningWebServer {
@@ -56,6 +58,7 @@ export async function startWebServer({
   s3Endpoint,
   viewerRequest,
   auth = { mode: 'local', tokenUrl: '/local-auth/token' },
+  dataDir,
 }: WebServerOptions): Promise<RunningWebServer> {
   let url = `http://127.0.0.1:${port}`;
   // What the page may connect to: the local API and the local S3 (uploads). Deployed, the same
@@ -97,7 +100,7 @@ export async function startWebServer({
         throw new HttpError(400, 'INVALID_JSON', 'The body is not JSON');
       }
       const { sub, role } = validate(tokenRequest, body, 'body');
-      return json(res, 200, { token: signToken({ sub, role }) });
+      return json(res, 200, { token: signToken({ sub, role, dataDir }) });
     }
     onlyMethods(req, res, ['GET', 'HEAD']);
     // As at the edge: the route function picks the file before the bucket (here, the folder) is asked.

@@ -21,7 +21,8 @@ import {
   type SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
 import { localCredentials } from '../local/emulators';
-import { loadServiceConfig, repoRoot, type ServiceConfig } from '../local/service-config';
+import { localDataDir } from '../local/data-dir';
+import { loadServiceConfig, type ServiceConfig } from '../local/service-config';
 
 export interface RedriveOptions {
   sqs: SQSClient;
@@ -212,7 +213,7 @@ interface StackFile {
 }
 
 function readStackFile(): { stack: StackFile; path: string } {
-  const path = join(process.env.SHELF_DATA_DIR ?? join(repoRoot, '.local'), 'stack.json');
+  const path = join(localDataDir(), 'stack.json');
   try {
     return { stack: JSON.parse(readFileSync(path, 'utf8')) as StackFile, path };
   } catch {

@@ -20,6 +20,8 @@ export default async function globalSetup(): Promise<void> {
   mkdirSync(outputDir, { recursive: true });
   const log = createWriteStream(join(outputDir, 'local-stack.log'));
   const dataDir = join(outputDir, `stack-${Date.now()}`);
+  // The tests' tokens (helpers.ts, signToken) come from this stack's issuer key, like npm run token's.
+  process.env.SHELF_DATA_DIR = dataDir;
   // A DATABASE_URL from the environment would point the tests at someone's real database.
   delete process.env.DATABASE_URL;
   const ports = await freePorts(Object.keys(defaultPorts) as (keyof ShelfPorts)[]);
