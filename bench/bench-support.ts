@@ -1,11 +1,10 @@
 /** What the benchmarks share: a scratch PostgreSQL, timing, and the results file. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPostgres } from '../infra/local/emulators';
 import { repoRoot } from '../infra/local/service-config';
 import { Supervisor } from '../infra/local/supervisor';
+import { removeScratchDir, scratchDir, stopOnInterrupt } from './scratch-dir';
 
 export const resultsFile = join(repoRoot, 'bench', 'results.md');
 
@@ -15,9 +14,11 @@ export const resultsFile = join(repoRoot, 'bench', 'results.md');
  */
 export async function scratchPostgres(port = 54379): Promise<{ url: string; stop(): Promise<void> }> {
   if (process.env.BENCH_DATABASE_URL) return { url: process.env.BENCH_DATABASE_URL, stop: () => Promise.resolve() };
-  const dir = mkdtempSync(join(tmpdir(), 'shelf-bench-'));
+  const dir = scratchDir('postgres');
   chmodSync(dir, 0o755);
   const supervisor = new Supervisor();
+  // Ctrl-C does not reach it (the supervisor starts it in a process group of its own).
+  const registered = stopOnInterrupt(() => supervisor.stopAll());
   const saved = process.env.DATABASE_URL;
   delete process.env.DATABASE_URL;
   const url = await startPostgres(supervisor, port, join(dir, 'postgres'), 'bench');
@@ -26,7 +27,8 @@ export async function scratchPostgres(port = 54379): Promise<{ url: string; stop
     url,
     stop: async () => {
       await supervisor.stopAll();
-      rmSync(dir, { recursive: true, force: true });
+      registered();
+      removeScratchDir(dir);
     },
   };
 }

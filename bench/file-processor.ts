@@ -17,9 +17,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -28,6 +27,7 @@ import { build } from 'esbuild';
 import { v7 as uuidv7 } from 'uuid';
 import { repoRoot } from '../infra/local/service-config';
 import { fmt, timed, writeSection } from './bench-support';
+import { removeScratchDir, scratchDir } from './scratch-dir';
 
 const fileBytes = Number(process.env.BENCH_FILE_MB ?? 1024) * 1024 * 1024;
 const s3Port = 4879;
@@ -120,7 +120,8 @@ interface ChildResult {
 }
 
 export async function benchFileProcessor(): Promise<string> {
-  const work = mkdtempSync(join(tmpdir(), 'shelf-bench-file-'));
+  // The CSV and s3rver's copy of it: 2 GiB by default, removed however the run ends.
+  const work = scratchDir('file');
   const { default: S3rver } = await import('s3rver');
   const s3rver = new S3rver({ port: s3Port, address: '127.0.0.1', directory: join(work, 's3'), silent: true });
   await s3rver.run();
@@ -222,7 +223,7 @@ export async function benchFileProcessor(): Promise<string> {
   } finally {
     standIn.server.close();
     await s3rver.close();
-    rmSync(work, { recursive: true, force: true });
+    removeScratchDir(work);
   }
 }
 
