@@ -4,6 +4,9 @@
  * the local resources, resolved by the same code that created those resources
  * (local-resources.ts). serverless-offline would otherwise pass them on unresolved.
  *
+ * It also gives the HTTP API's CORS the local web server's origins (SHELF_WEB_ORIGINS), where a
+ * deploy gets the CloudFront distribution's (serverless.yml, provider.httpApi.cors).
+ *
  * It acts only when `npm start` runs serverless-offline (SHELF_LOCAL_RESOURCES holds the local
  * resources); `serverless package` leaves the intrinsics for CloudFormation.
  */
@@ -15,7 +18,12 @@ type Environment = Record<string, unknown> | undefined;
 interface Serverless {
   service: {
     service: string;
-    provider: { region: string; stage: string; environment?: Environment };
+    provider: {
+      region: string;
+      stage: string;
+      environment?: Environment;
+      httpApi?: { cors?: boolean | { allowedOrigins?: string[] } };
+    };
     functions: Record<string, { environment?: Environment }>;
   };
 }
@@ -43,5 +51,9 @@ export default class ResolveLocalEnvironment {
     };
     resolveAll(service.provider.environment);
     for (const definition of Object.values(service.functions)) resolveAll(definition.environment);
+
+    const cors = service.provider.httpApi?.cors;
+    const webOrigins = process.env.SHELF_WEB_ORIGINS;
+    if (cors && typeof cors === 'object' && webOrigins) cors.allowedOrigins = JSON.parse(webOrigins) as string[];
   }
 }

@@ -44,9 +44,14 @@ export interface ShelfOptions {
   onFunctionOutput?: (chunk: Buffer) => void;
   /**
    * Where the functions reach DynamoDB when that is not the emulator itself: a proxy between them
-   * that can cut the connection, as tests/integration/database-outage.test.ts does.
+   * that can cut the connection, as tests/integration/outages.test.ts does.
    */
   functionsDynamoDbEndpoint?: string;
+  /**
+   * Origins besides the local web server's that serve the web app and may call the API and upload
+   * (CORS): the browser tests' second web server, which signs in the deployed way.
+   */
+  extraWebOrigins?: string[];
 }
 
 export interface RunningShelf {
@@ -93,6 +98,7 @@ export async function startShelf({
   supervisor = new Supervisor(),
   onFunctionOutput,
   functionsDynamoDbEndpoint,
+  extraWebOrigins = [],
 }: ShelfOptions): Promise<RunningShelf> {
   let fail!: (error: Error) => void;
   const crashed = new Promise<never>((_, reject) => (fail = reject));
@@ -107,8 +113,8 @@ export async function startShelf({
     const webRoot = join(dataDir, 'web');
     const webBuild = new AbortController();
     supervisor.add('web app build', () => Promise.resolve(webBuild.abort()));
-    // The browser may call the app by either name; S3's CORS rules allow both.
-    const webOrigins = [`http://127.0.0.1:${ports.web}`, `http://localhost:${ports.web}`];
+    // The browser may call the app by either name; the API's and S3's CORS rules allow both.
+    const webOrigins = [`http://127.0.0.1:${ports.web}`, `http://localhost:${ports.web}`, ...extraWebOrigins];
     const [config, dynamodb, s3, sqs, databaseUrl] = await whileWaiting(
       Promise.all([
         loadServiceConfig(stage).then((c) => (step('read serverless.yml'), c)),
@@ -174,6 +180,8 @@ export async function startShelf({
       SHELF_ESBUILD_WORK_FOLDER: join('.esbuild-offline', String(ports.api)),
       // For resolve-local-environment.ts: functions' `!Ref`/`!Sub` environment values, made local.
       SHELF_LOCAL_RESOURCES: JSON.stringify(Object.fromEntries(resources)),
+      // For the same plugin: the origins the HTTP API's CORS allows (the deployed one allows CloudFront's).
+      SHELF_WEB_ORIGINS: JSON.stringify(webOrigins),
     };
     delete childEnv.AWS_PROFILE;
     delete childEnv.AWS_SESSION_TOKEN;

@@ -25,9 +25,13 @@ export default async function globalSetup(): Promise<void> {
   // A DATABASE_URL from the environment would point the tests at someone's real database.
   delete process.env.DATABASE_URL;
   const ports = await freePorts(Object.keys(defaultPorts) as (keyof ShelfPorts)[]);
+  // The browser tests' second web server (the deployed sign-in, web-app.test.ts): the API's CORS
+  // must let its pages call too.
+  const { signInWeb } = await freePorts(['signInWeb']);
   const shelf = await startShelf({
     ports,
     dataDir,
+    extraWebOrigins: [`http://127.0.0.1:${signInWeb}`],
     log: (line) => log.write(`${line}\n`),
     onFunctionOutput: (chunk) => log.write(chunk),
   });
@@ -36,6 +40,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.SHELF_TEST_DATA_DIR = dataDir;
   process.env.SHELF_TEST_API_URL = shelf.apiUrl;
   process.env.SHELF_TEST_WEB_URL = shelf.webUrl;
+  process.env.SHELF_TEST_SIGN_IN_WEB_PORT = String(signInWeb);
   process.env.SHELF_TEST_DATABASE_URL = shelf.databaseUrl;
   process.env.SHELF_TEST_DYNAMODB_URL = shelf.endpoints.dynamodb;
   process.env.SHELF_TEST_CATALOG_TABLE = shelf.resources.get('CatalogTable')!.ref;

@@ -348,10 +348,11 @@ it('signs in through an OAuth server shaped like Cognito’s hosted UI: code flo
   await once(hostedUi, 'listening');
   const domain = `http://127.0.0.1:${(hostedUi.address() as AddressInfo).port}`;
 
-  // The same build and routing as the stack's web server, with the deployed kind of sign-in.
+  // The same build and routing as the stack's web server, with the deployed kind of sign-in, on
+  // the port the stack's CORS rules let call the API (global-setup.ts).
   const { resources } = await loadServiceConfig('local');
   const web = await startWebServer({
-    port: 0,
+    port: Number(process.env.SHELF_TEST_SIGN_IN_WEB_PORT),
     root: join(process.env.SHELF_TEST_DATA_DIR!, 'web'),
     apiUrl: process.env.SHELF_TEST_API_URL!,
     s3Endpoint: process.env.SHELF_TEST_S3_URL!,

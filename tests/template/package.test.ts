@@ -4,9 +4,10 @@
  * installed, @aws/cloudformation-validate always) and has the shape Shelf promises: one bundled
  * zip per function, Node 24 on arm64, tracing, 14 days of logs, a role per function, the public
  * routes open; and the web tier: private bucket, CloudFront with Origin Access Control, the
- * Lambda@Edge function within Lambda@Edge's rules, CORS for uploads from the web origin, and
- * Cognito's hosted UI for the web app. The security rules (wildcards, buckets, database, ingress,
- * authorizers, failed events, log retention, private subnets) are in security-rules.test.ts.
+ * Lambda@Edge function within Lambda@Edge's rules, CORS for the API and uploads from the web
+ * origin only, and Cognito's hosted UI for the web app. The security rules (wildcards, buckets,
+ * database, ingress, authorizers, failed events, log retention, private subnets) are in
+ * security-rules.test.ts.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -380,6 +381,20 @@ describe('the web tier', () => {
         },
       ],
     });
+  });
+
+  it("lets only the web app's origin, the distribution's domain, call the HTTP API from a browser", () => {
+    const cors = resource('HttpApi').Properties.CorsConfiguration;
+    expect(cors.AllowOrigins).toEqual([{ 'Fn::Sub': 'https://${CloudFrontDistribution.DomainName}' }]);
+    expect(JSON.stringify(cors)).not.toContain('*');
+    // Nor serverless.yml's placeholder, which the resource in web.yml replaces by position.
+    expect(JSON.stringify(cors)).not.toContain('.invalid');
+    expect(cors).toMatchObject({
+      AllowHeaders: ['Content-Type', 'Authorization', 'Idempotency-Key'],
+      AllowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
+    });
+    // The distribution must not wait for the API in turn (that would be a cycle; see the test above).
+    expect(references(resource('CloudFrontDistribution'))).not.toContain('HttpApi');
   });
 
   it("signs the web app in through Cognito's hosted UI with the authorization code flow", () => {
