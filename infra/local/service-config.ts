@@ -62,7 +62,12 @@ export const frameworkEnv = { SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MOD
 
 export const serverlessBin = join(repoRoot, 'node_modules', 'serverless', 'bin', 'serverless.js');
 
-export async function loadServiceConfig(stage: string, env: NodeJS.ProcessEnv = process.env): Promise<ServiceConfig> {
+/** `signal` stops the framework early (the local stack stopping while it starts). */
+export async function loadServiceConfig(
+  stage: string,
+  env: NodeJS.ProcessEnv = process.env,
+  signal?: AbortSignal,
+): Promise<ServiceConfig> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [serverlessBin, 'print', '--stage', stage, '--format', 'json'],
@@ -70,6 +75,7 @@ export async function loadServiceConfig(stage: string, env: NodeJS.ProcessEnv = 
       cwd: repoRoot,
       env: { ...env, ...frameworkEnv },
       maxBuffer: 64 * 1024 * 1024,
+      signal,
     },
   );
   return JSON.parse(stdout) as ServiceConfig;

@@ -103,29 +103,38 @@ export async function startShelf({
   let fail!: (error: Error) => void;
   const crashed = new Promise<never>((_, reject) => (fail = reject));
   crashed.catch(() => undefined);
+  // Waiting for a part to come up ends when one fails, or when the stack is being stopped.
+  const givenUp = Promise.race([crashed, supervisor.stopped]);
+  givenUp.catch(() => undefined);
   const started = Date.now();
   const step = (line: string) => log(`${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${line}`);
 
-  try {
+  const start = async (): Promise<RunningShelf> => {
     mkdirSync(dataDir, { recursive: true });
     // The slow, independent parts start together.
     await assertPortFree('web app', ports.web);
     const webRoot = join(dataDir, 'web');
     const webBuild = new AbortController();
     supervisor.add('web app build', () => Promise.resolve(webBuild.abort()));
+    const reading = new AbortController();
+    supervisor.add('serverless print', () => Promise.resolve(reading.abort()));
     // The browser may call the app by either name; the API's and S3's CORS rules allow both.
     const webOrigins = [`http://127.0.0.1:${ports.web}`, `http://localhost:${ports.web}`, ...extraWebOrigins];
     const [config, dynamodb, s3, sqs, databaseUrl] = await whileWaiting(
       Promise.all([
-        loadServiceConfig(stage).then((c) => (step('read serverless.yml'), c)),
+        loadServiceConfig(stage, process.env, reading.signal).then((c) => (step('read serverless.yml'), c)),
         startDynamoDbLocal(supervisor, ports.dynamodb, join(dataDir, 'dynamodb'), fail).then(
           (u) => (step(`DynamoDB Local on ${u}`), u),
         ),
         startS3(supervisor, ports.s3, join(dataDir, 's3')).then((s) => (step(`S3 (s3rver) on ${s.endpoint}`), s)),
         startSqs(supervisor, ports.sqs).then((u) => (step(`SQS (local-aws-sqs) on ${u}`), u)),
-        startPostgres(supervisor, ports.postgres, join(dataDir, 'postgres'), 'shelf').then(
-          (u) => (step('PostgreSQL ready'), u),
-        ),
+        startPostgres(supervisor, ports.postgres, join(dataDir, 'postgres'), 'shelf', fail).then((postgres) => {
+          const elsewhere = postgres.dataDir && postgres.dataDir !== join(dataDir, 'postgres');
+          step(
+            `PostgreSQL ready${elsewhere ? ` (data in ${postgres.dataDir}, where its postgres user can reach it)` : ''}`,
+          );
+          return postgres.url;
+        }),
         buildWebApp(webRoot, webBuild.signal).then(() => step('web app built (Vite)')),
       ]),
       (seconds) => step(`still starting the emulators, PostgreSQL and the web app build… ${seconds} s`),
@@ -209,10 +218,10 @@ export async function startShelf({
       onFunctionOutput,
     );
     await whileWaiting(
-      waitForPort('serverless-offline', ports.api, { timeoutMs: 240_000, failed: crashed }),
+      waitForPort('serverless-offline', ports.api, { timeoutMs: 240_000, failed: givenUp }),
       (seconds) => step(`serverless-offline is bundling the functions (esbuild)… ${seconds} s`),
     );
-    await waitForPort('serverless-offline Lambda endpoint', ports.lambda, { timeoutMs: 10_000, failed: crashed });
+    await waitForPort('serverless-offline Lambda endpoint', ports.lambda, { timeoutMs: 10_000, failed: givenUp });
     step('HTTP API (serverless-offline) ready');
 
     // S3 notifications and SQS event source mappings, which serverless-offline does not run. They
@@ -275,8 +284,22 @@ export async function startShelf({
       stop: () => supervisor.stopAll(),
       crashed,
     };
+  };
+
+  // A start that fails at any step stops everything it had started: a step that rejects, a part
+  // that dies, or an error a child process or a library raises outside any step (an 'error' event
+  // nobody listens to, a promise nobody awaits), which would otherwise end the process at once
+  // and leave the detached emulators running, holding their ports.
+  const strayError = (error: unknown) => fail(error instanceof Error ? error : new Error(String(error)));
+  process.on('uncaughtException', strayError);
+  process.on('unhandledRejection', strayError);
+  try {
+    return await Promise.race([start(), crashed]);
   } catch (error) {
     await supervisor.stopAll();
     throw error;
+  } finally {
+    process.off('uncaughtException', strayError);
+    process.off('unhandledRejection', strayError);
   }
 }

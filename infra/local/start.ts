@@ -54,6 +54,14 @@ async function main() {
     console.error(`\n${error.message}`);
     void stop('A part of the stack failed', 1);
   });
+  // As during the start (startShelf), an error raised outside any part stops every part, rather
+  // than ending this process alone and leaving the detached ones running.
+  const unexpected = (error: unknown) => {
+    console.error('\nUnexpected error:', error);
+    void stop('An unexpected error', 1);
+  };
+  process.on('uncaughtException', unexpected);
+  process.on('unhandledRejection', unexpected);
 
   console.log(
     `\nShelf is running: web ${shelf.webUrl}  API ${shelf.apiUrl}  (try ${shelf.apiUrl}/products; token: npm run token -- --role admin)`,

@@ -13,13 +13,33 @@ export class Supervisor {
   private readonly stops: { name: string; stop: Stop }[] = [];
   private readonly children: ChildProcess[] = [];
   private stopping?: Promise<void>;
+  private markStopped!: (error: Error) => void;
+  /**
+   * Rejects once stopping has begun: what still waits for a part to come up (waitForPort's
+   * `failed`) gives up then instead of polling on.
+   */
+  readonly stopped = new Promise<never>((_, reject) => (this.markStopped = reject));
 
-  /** Registers a part to stop; parts stop in the reverse order of starting. */
+  constructor() {
+    this.stopped.catch(() => undefined);
+  }
+
+  /**
+   * Registers a part to stop; parts stop in the reverse order of starting. A part that comes up
+   * after stopping began (it was still starting when another failed) is stopped at once.
+   */
   add(name: string, stop: Stop): void {
+    if (this.stopping) {
+      void stop().catch((error: unknown) => console.error(`Stopping ${name} failed:`, error));
+      return;
+    }
     this.stops.push({ name, stop });
   }
 
-  /** Starts a child process; if it exits before `stopAll`, `onCrash` is told. */
+  /**
+   * Starts a child process; if it exits before `stopAll`, `onCrash` is told. Once stopping has
+   * begun nothing new starts: it throws instead.
+   */
   spawn(
     name: string,
     command: string,
@@ -27,7 +47,9 @@ export class Supervisor {
     options: SpawnOptions,
     onCrash: (error: Error) => void,
     onOutput?: (chunk: Buffer) => void,
+    stopSignal: NodeJS.Signals = 'SIGTERM',
   ): ChildProcess {
+    if (this.stopping) throw new Error(`${name} was not started: the local stack is stopping`);
     // Its own process group: Ctrl-C reaches only the local stack, which then stops every part in
     // order instead of all of them dying at once.
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...options });
@@ -49,7 +71,7 @@ export class Supervisor {
         );
       }
     });
-    this.add(name, () => stopChild(child));
+    this.add(name, () => stopChild(child, stopSignal));
     this.children.push(child);
     return child;
   }
@@ -61,6 +83,7 @@ export class Supervisor {
 
   stopAll(): Promise<void> {
     this.stopping ??= (async () => {
+      this.markStopped(new Error('the local stack is stopping'));
       for (const { name, stop } of this.stops.reverse()) {
         const patience = new AbortController();
         const timeout = delay(10_000, undefined, { signal: patience.signal }).then(
@@ -78,11 +101,11 @@ export class Supervisor {
   }
 }
 
-/** SIGTERM, then SIGKILL if the child is still there after five seconds. */
-export async function stopChild(child: ChildProcess): Promise<void> {
+/** SIGTERM (or `signal`), then SIGKILL if the child is still there after five seconds. */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
+  child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
   await exited;
   clearTimeout(timer);
