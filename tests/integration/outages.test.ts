@@ -20,7 +20,10 @@ import { v7 as uuidv7 } from 'uuid';
 import { freePorts } from '../../infra/local/free-ports';
 import { repoRoot } from '../../infra/local/service-config';
 import { defaultPorts, type ShelfPorts } from '../../infra/local/start-shelf';
-import { adminToken, api, tokenFor, until } from './helpers';
+import { randomUUID } from 'node:crypto';
+import { signToken } from '../../infra/local/local-issuer';
+import type { Role } from '../../shared/auth/caller';
+import { api, until } from './helpers';
 
 /** Forwards TCP to a server until cut; while cut, it refuses (closes) every connection. */
 class CuttableProxy {
@@ -153,6 +156,10 @@ afterAll(async () => {
   await onServer((c) => c.query(`DROP DATABASE IF EXISTS ${database}`));
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** A token this stack's authorizer accepts: signed with the issuer key in its own data directory. */
+const tokenFor = (role: Role) => signToken({ sub: `${role}-${randomUUID()}`, role, dataDir });
+const adminToken = () => tokenFor('admin');
 
 const sqsOf = () =>
   new SQSClient({
