@@ -161,12 +161,14 @@ afterAll(async () => {
 const tokenFor = (role: Role) => signToken({ sub: `${role}-${randomUUID()}`, role, dataDir });
 const adminToken = () => tokenFor('admin');
 
+let sqsClient: SQSClient | undefined;
+afterAll(() => sqsClient?.destroy());
 const sqsOf = () =>
-  new SQSClient({
+  (sqsClient ??= new SQSClient({
     endpoint: stack.endpoints.sqs,
     region: stack.region,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  }));
 
 interface Job {
   status: string;
