@@ -5,7 +5,8 @@
  * up with the chunks and rejects it was handed (back-pressure).
  *
  * Parsing is csv-parse's RFC 4180 (quoted fields with commas, quotes and newlines; CRLF or LF;
- * a UTF-8 BOM), lenient about a stray quote inside a field, strict about the field count.
+ * a UTF-8 BOM), lenient about a stray quote inside a field, strict about the field count. A record
+ * longer than maxRecordBytes fails the whole file: past it the parser is lost.
  */
 import { pipeline } from 'node:stream/promises';
 import { parse, type CsvError, type Options } from 'csv-parse';
@@ -35,7 +36,7 @@ export interface CatalogFileResult {
   chunks: number;
 }
 
-/** A record longer than this is a broken file (an unclosed quote), not a product. */
+/** A record longer than this is a broken file (an unclosed quote, or not a CSV at all), not a product. */
 export const maxRecordBytes = 64 * 1024;
 
 /** How csv-parse reads a catalog file (the callbacks aside). */
@@ -65,11 +66,17 @@ function skipReason(error: CsvError, fields: string[], headerLength: number): st
       return `has ${fields.length} fields, the header has ${headerLength}`;
     case 'CSV_QUOTE_NOT_CLOSED':
       return 'a quote opened in this row is never closed; the rest of the file could not be read';
-    case 'CSV_MAX_RECORD_SIZE':
-      return `the row is longer than ${maxRecordBytes / 1024} KiB (an unclosed quote?); the rest of the file could not be read`;
     default:
       return `cannot be parsed: ${error.message}`;
   }
+}
+
+function overlongRecord(row: number | undefined, error: CsvError): ImportFileError {
+  const what = row === undefined ? 'The header row' : `Row ${row}`;
+  const where = typeof error.lines === 'number' ? ` (at line ${error.lines})` : '';
+  return new ImportFileError(
+    `${what} is longer than ${maxRecordBytes / 1024} KiB${where}, the most a row may be: an unclosed quote, or not a CSV file? The file was not read past it`,
+  );
 }
 
 export async function splitCatalogFile(
@@ -115,6 +122,10 @@ export async function splitCatalogFile(
     on_record: onRecord as unknown as Options['on_record'],
     on_skip: (error: CsvError | undefined) => {
       if (!error) return undefined;
+      // After an overlong record csv-parse starts again mid-record: a file without line breaks (a
+      // gzip bomb, a binary file) would become one reject per piece of the stream. Thrown here, the
+      // error ends the parse and fails the file.
+      if (error.code === 'CSV_MAX_RECORD_SIZE') throw overlongRecord(seenHeader ? rowsRead + 1 : undefined, error);
       const fields = Array.isArray(error.record) ? (error.record as string[]) : [];
       const line = typeof error.lines === 'number' ? error.lines : 0;
       if (!seenHeader) {

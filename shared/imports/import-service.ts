@@ -2,6 +2,7 @@
  * The import pipeline's domain: create a job and hand out an upload URL; read an uploaded file
  * into chunks and rejects; load a chunk; report a job. Handlers in services/imports/ call these.
  */
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { v7 as uuidv7 } from 'uuid';
 import { projectAfterCommit, type ProjectionDeps } from '../catalog/catalog-projection';
@@ -18,6 +19,7 @@ import {
   type ImportReport,
   type RowRefusal,
 } from './import-job';
+import { describeBytes, maxCatalogFileBytes } from './import-limits';
 import type { CatalogLoader, ChunkQueue, UploadStore } from './import-ports';
 import { importFileTypes, type CreatedImport, type CreateImportRequest } from './import-requests';
 
@@ -92,13 +94,30 @@ function isGzipError(error: unknown): error is Error {
   return code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || code === 'Z_NEED_DICT';
 }
 
+/** Passes the first `maxBytes` bytes on, then fails the file: nothing past the limit is read. */
+function sizeLimit(maxBytes: number, gzipped: boolean): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(piece: Buffer, _encoding, callback) {
+      seen += piece.length;
+      if (seen <= maxBytes) return callback(null, piece);
+      const limit = gzipped ? `${describeBytes(maxBytes)} once decompressed` : describeBytes(maxBytes);
+      callback(
+        new ImportFileError(`The file is larger than ${limit}, the most an import reads; it was not read past that`),
+      );
+    },
+  });
+}
+
 /**
  * Reads one uploaded file: valid rows go to the import queue in chunks, rejected rows to the
- * rejects report, the counts to the job. Safe to run again for the same object.
+ * rejects report, the counts to the job. Safe to run again for the same object. The CSV read is
+ * capped at `maxBytes` (decompressed, for a .csv.gz).
  */
 export async function processUpload(
   deps: { jobs: ImportJobStore; uploads: UploadStore; queue: ChunkQueue },
   object: UploadedObject,
+  maxBytes = maxCatalogFileBytes,
 ): Promise<ProcessOutcome> {
   const match = uploadKeyPattern.exec(object.key);
   if (!match) return { outcome: 'ignored', reason: `${object.key} is not an import upload` };
@@ -110,10 +129,14 @@ export async function processUpload(
   const report = deps.uploads.rejectsReport(object.bucket, rejectsKey);
   const sender = deps.queue.sender();
   try {
-    const body = await deps.uploads.open(object.bucket, object.key);
-    const source = match[2] ? body.pipe(createGunzip()) : body;
-    // A gunzip error happens in the gunzip stream, which pipe() does not forward.
-    if (source !== body) body.on('error', (error) => (source as NodeJS.ReadWriteStream).emit('error', error));
+    const body = (await deps.uploads.open(object.bucket, object.key)) as Readable;
+    const gzipped = match[2] !== undefined;
+    // The stages' errors (S3, gunzip, the size limit) surface through the last one, which
+    // splitCatalogFile reads; stopping early there destroys them all.
+    const limit = sizeLimit(maxBytes, gzipped);
+    const source = gzipped
+      ? pipeline(body, createGunzip(), limit, () => undefined)
+      : pipeline(body, limit, () => undefined);
     const result = await splitCatalogFile(source, importId, {
       begin: (header) => report.begin(header),
       chunk: (chunk) => sender.send(chunk),

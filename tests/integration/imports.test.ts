@@ -218,6 +218,29 @@ describe('catalog imports on the local stack', () => {
     expect(await productRows(p)).toEqual([]);
   });
 
+  it('fails a gzip bomb at its first overlong row: FAILED naming the limit, no flood of rejects, nothing loaded', async () => {
+    const p = prefix();
+    // A valid row, then 50 MiB without a line break: about 50 KiB gzipped.
+    const bomb = gzipSync(
+      Buffer.concat([
+        Buffer.from(`sku,name,category,price,currency,stock\n${p}-1,Fine,tea,1,EUR,1\n`),
+        Buffer.alloc(50 * 1024 * 1024, 'a'),
+      ]),
+    );
+    expect(bomb.length).toBeLessThan(100 * 1024);
+    const importId = await uploadFile('bomb.csv.gz', 'application/gzip', bomb);
+
+    const job = await finished(importId);
+
+    expect(job).toMatchObject({
+      status: 'FAILED',
+      failureReason: expect.stringMatching(/^Row 2 is longer than 64 KiB .*not read past it$/),
+    });
+    expect(job.rowsRejected ?? 0).toBe(0);
+    expect(job.rejectsUrl).toBeUndefined();
+    expect(await productRows(p)).toEqual([]);
+  });
+
   it('applies chunks delivered out of order and twice as if each row came once, in file order', async () => {
     const p = prefix();
     const importId = uuidv7();

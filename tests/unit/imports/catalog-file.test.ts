@@ -252,16 +252,6 @@ describe('splitCatalogFile: rejects', () => {
     expect(result).toEqual({ rowsRead: 3, rowsRejected: 1, chunks: 1 });
   });
 
-  it('rejects a row longer than 64 KiB and stops there', async () => {
-    const content = csvFile(csvLine('L-1'), `L-2,"${'x'.repeat(70 * 1024)}",,tea,1,EUR,1`, csvLine('L-3'));
-
-    const { result, sink } = await split(content);
-
-    expect(sink.rows.map((r) => r.sku)).toEqual(['L-1']);
-    expect(sink.rejects).toEqual([expect.objectContaining({ row: 2, reason: expect.stringContaining('64 KiB') })]);
-    expect(result.rowsRead).toBe(result.rowsRejected + sink.rows.length);
-  });
-
   it('passes rejected rows to the sink in file order', async () => {
     // Row 2 breaks a rule (found by the consumer), row 3 has the wrong field count (found by the
     // parser, which has already read ahead): the rejects report should still list 2 before 3.
@@ -274,6 +264,42 @@ describe('splitCatalogFile: rejects', () => {
 });
 
 describe('splitCatalogFile: files that cannot be imported', () => {
+  it('fails the file at a row longer than 64 KiB (an unclosed quote), passing on nothing after it', async () => {
+    const content = csvFile(csvLine('L-1'), `L-2,"${'x'.repeat(70 * 1024)}",,tea,1,EUR,1`, csvLine('L-3'));
+
+    const { error, sink } = await fileError(content);
+
+    expect(error).toBeInstanceOf(ImportFileError);
+    expect((error as Error).message).toMatch(/^Row 2 is longer than 64 KiB \(at line \d+\), the most a row may be/);
+    expect(sink.rejects).toEqual([]);
+    expect(sink.rows.map((r) => r.sku)).not.toContain('L-3');
+  });
+
+  it('fails a file without line breaks once, instead of rejecting each piece of it again (a gzip bomb)', async () => {
+    // 4 MiB of one character after the header, in the 16 KiB pieces gunzip delivers: csv-parse
+    // starts again mid-record after each overflow, which made one reject per piece.
+    const content = Buffer.concat([Buffer.from(`${csvHeader}\n`), Buffer.alloc(4 * 1024 * 1024, 'a')]);
+    const sink = new RecordingSink();
+
+    const error = await splitCatalogFile(streamOf(content, 16 * 1024), importId, sink).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    expect(error).toBeInstanceOf(ImportFileError);
+    expect((error as Error).message).toMatch(/^Row 1 is longer than 64 KiB/);
+    expect(sink.rejects).toEqual([]);
+    expect(sink.chunks).toEqual([]);
+  });
+
+  it('fails a file whose header row is longer than 64 KiB', async () => {
+    const { error, sink } = await fileError(`sku,${'n'.repeat(70 * 1024)}\n${csvLine('H-1')}\n`);
+
+    expect(error).toBeInstanceOf(ImportFileError);
+    expect((error as Error).message).toMatch(/^The header row is longer than 64 KiB/);
+    expect(sink.calls).toEqual([]);
+  });
+
   it('refuses a header without a required column before passing anything on', async () => {
     const { error, sink } = await fileError('sku,name,category,price,stock\nA,n,tea,1,1\n');
 

@@ -4,6 +4,7 @@ import { v7 as uuidv7, validate as isUuid, version as uuidVersion } from 'uuid';
 import { InvalidInputError, NotFoundError } from '../../../shared/errors';
 import type { ImportJob } from '../../../shared/imports/import-job';
 import { chunkLimits } from '../../../shared/imports/import-chunk';
+import { describeBytes, maxCatalogFileBytes } from '../../../shared/imports/import-limits';
 import {
   createImport,
   getImport,
@@ -350,6 +351,78 @@ describe('processUpload', () => {
     });
     expect(queue.sent).toEqual([]);
     expect(uploads.lastReport!.state).toBe('aborted');
+  });
+
+  it('fails the job at a row longer than 64 KiB, without a reject for every piece after it (a gzip bomb)', async () => {
+    const job = pendingJob('bomb.csv.gz');
+    // A header, then 8 MiB without a line break: about 8 KiB gzipped.
+    const bomb = gzipSync(Buffer.concat([Buffer.from(`${csvHeader}\n`), Buffer.alloc(8 * 1024 * 1024, 'a')]));
+
+    const outcome = await process(uploaded(job, bomb));
+
+    expect(outcome).toEqual({
+      outcome: 'failed',
+      importId: job.importId,
+      reason: expect.stringMatching(/^Row 1 is longer than 64 KiB .*not read past it$/),
+    });
+    expect(jobs.jobs.get(job.importId)).toMatchObject({
+      status: 'FAILED',
+      failureReason: (outcome as { reason: string }).reason,
+    });
+    expect(jobs.jobs.get(job.importId)).not.toHaveProperty('rowsRejected');
+    expect(uploads.lastReport).toMatchObject({ state: 'aborted', rows: [] });
+    expect(queue.sent).toEqual([]);
+  });
+
+  describe('the size limit', () => {
+    const file = csvFile(...Array.from({ length: 50 }, (_, i) => csvLine(`S-${i + 1}`)));
+    const size = Buffer.byteLength(file);
+    const processWithin = (object: { bucket: string; key: string; eTag: string }, maxBytes: number) =>
+      processUpload({ jobs, uploads, queue }, object, maxBytes);
+
+    it('reads a file of exactly the limit', async () => {
+      const outcome = await processWithin(uploaded(pendingJob(), file), size);
+
+      expect(outcome).toMatchObject({ outcome: 'read', rowsRead: 50, rowsRejected: 0 });
+    });
+
+    it('fails a plain file one byte over the limit, naming the limit', async () => {
+      const job = pendingJob();
+
+      const outcome = await processWithin(uploaded(job, file), size - 1);
+
+      expect(outcome).toEqual({
+        outcome: 'failed',
+        importId: job.importId,
+        reason: `The file is larger than ${size - 1} bytes, the most an import reads; it was not read past that`,
+      });
+      expect(jobs.jobs.get(job.importId)).toMatchObject({ status: 'FAILED' });
+      expect(uploads.lastReport!.state).toBe('aborted');
+    });
+
+    it('fails a .csv.gz that expands past the limit, counting the decompressed bytes, sending no row', async () => {
+      const job = pendingJob('big.csv.gz');
+      const zipped = gzipSync(file);
+      expect(zipped.length).toBeLessThan(2 * 1024);
+
+      const outcome = await processWithin(uploaded(job, zipped), 2 * 1024);
+
+      expect(outcome).toMatchObject({
+        outcome: 'failed',
+        reason: 'The file is larger than 2 KiB once decompressed, the most an import reads; it was not read past that',
+      });
+      expect(jobs.jobs.get(job.importId)).toMatchObject({
+        status: 'FAILED',
+        failureReason: expect.stringContaining('2 KiB'),
+      });
+      expect(queue.sent).toEqual([]);
+      expect(queue.senders[0]!.pending).toEqual([]);
+    });
+
+    it('is 1 GiB unless told otherwise', () => {
+      expect(maxCatalogFileBytes).toBe(1024 ** 3);
+      expect(describeBytes(maxCatalogFileBytes)).toBe('1 GiB');
+    });
   });
 
   it('fails the job when the file is empty', async () => {
