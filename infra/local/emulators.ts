@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { runLocalPostgres } from './local-postgres';
+import { startS3Front } from './s3-front';
 import { assertPortFree, type Supervisor, waitForPort } from './supervisor';
 
 export const localCredentials = {
@@ -77,15 +78,48 @@ export async function startDynamoDbLocal(
   return `http://127.0.0.1:${port}`;
 }
 
-/** s3rver: S3 on the local file system, with ObjectCreated notifications for the import pipeline. */
+/**
+ * S3: s3rver keeps the buckets on the local file system and emits the ObjectCreated events the
+ * import pipeline is triggered by; it listens on a port of its own choosing, behind the front
+ * (s3-front.ts) on `port`, which checks every request as S3 does before passing it on. Clients get
+ * the front's endpoint; the event sources listen to `server`.
+ */
 export async function startS3(supervisor: Supervisor, port: number, directory: string) {
-  await assertPortFree('S3 (s3rver)', port);
+  await assertPortFree('S3 (s3rver behind its front)', port);
   const { default: S3rver } = await import('s3rver');
   mkdirSync(directory, { recursive: true });
-  const server = new S3rver({ port, address: '127.0.0.1', directory, silent: true });
-  await server.run();
+  const server = new S3rver({ port: 0, address: '127.0.0.1', directory, silent: true });
+  const { port: s3rverPort } = await server.run();
   supervisor.add('S3 (s3rver)', () => closeServer((server as unknown as { httpServer: Server }).httpServer));
-  return { endpoint: `http://127.0.0.1:${port}`, server };
+  const { store } = server as unknown as { store: S3rverStore };
+  const front = await startS3Front({
+    port,
+    upstream: { host: '127.0.0.1', port: s3rverPort },
+    secrets: new Map([[localCredentials.accessKeyId, localCredentials.secretAccessKey]]),
+    corsHeaders: async (bucket, origin, method) => {
+      const rule = (await store.getSubresource(bucket, undefined, 'cors'))?.matchRule(origin, method);
+      return rule
+        ? {
+            'access-control-allow-origin': rule.hasWildcardOrigin ? '*' : origin,
+            ...(rule.exposeHeaders.length ? { 'access-control-expose-headers': rule.exposeHeaders.join(', ') } : {}),
+            vary: 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method',
+          }
+        : {};
+    },
+  });
+  supervisor.add('S3 front', () => front.stop());
+  return { endpoint: front.url, server };
+}
+
+/** The part of s3rver's store the front reads: a bucket's CORS rules, as s3rver matches them. */
+interface S3rverStore {
+  getSubresource(
+    bucket: string,
+    key: undefined,
+    type: 'cors',
+  ): Promise<{
+    matchRule(origin: string, method: string): { hasWildcardOrigin: boolean; exposeHeaders: string[] } | undefined;
+  } | null>;
 }
 
 /** local-aws-sqs: SQS with visibility timeouts, receive counts and redrive to dead-letter queues. */

@@ -126,7 +126,9 @@ export async function startShelf({
         startDynamoDbLocal(supervisor, ports.dynamodb, join(dataDir, 'dynamodb'), fail).then(
           (u) => (step(`DynamoDB Local on ${u}`), u),
         ),
-        startS3(supervisor, ports.s3, join(dataDir, 's3')).then((s) => (step(`S3 (s3rver) on ${s.endpoint}`), s)),
+        startS3(supervisor, ports.s3, join(dataDir, 's3')).then(
+          (s) => (step(`S3 (s3rver behind its front) on ${s.endpoint}`), s),
+        ),
         startSqs(supervisor, ports.sqs).then((u) => (step(`SQS (local-aws-sqs) on ${u}`), u)),
         startPostgres(supervisor, ports.postgres, join(dataDir, 'postgres'), 'shelf', fail).then((postgres) => {
           const elsewhere = postgres.dataDir && postgres.dataDir !== join(dataDir, 'postgres');

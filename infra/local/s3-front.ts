@@ -1,0 +1,197 @@
+/**
+ * The local S3's front door. s3rver (emulators.ts) keeps S3's API on the local disk, but it checks
+ * no SigV4 signature and serves anonymous requests, so locally nothing would show that the
+ * presigned upload is what protects the uploads bucket. This front listens where the functions,
+ * scripts and browser reach S3 and passes on to s3rver only what S3 would serve for Shelf's
+ * buckets (private, Block Public Access on, ACLs disabled: infra/resources/storage.yml):
+ *
+ * - requests signed in the Authorization header (the SDK's clients) or presigned in the query
+ *   string, their signature computed again with the SDK's signer (s3-signature.ts);
+ * - CORS preflights (OPTIONS), which S3 answers without credentials.
+ *
+ * Everything else gets S3's XML error: anonymous requests AccessDenied, an `x-amz-acl` other than
+ * bucket-owner-full-control AccessControlListNotSupported even when signed (ACLs are disabled on
+ * every bucket S3 has created since April 2023, and storage.yml says so). Not checked: the body
+ * against `x-amz-content-sha256`, and the region a credential names.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import { pipeline, type Readable } from 'node:stream';
+import {
+  accessDenied,
+  authorizationMechanism,
+  checkHeaderSignature,
+  checkQuerySignature,
+  parseQuery,
+  S3Refusal,
+  type S3Request,
+  type Secrets,
+} from './s3-signature';
+
+export interface S3FrontOptions {
+  port: number;
+  /** Where s3rver listens. */
+  upstream: { host: string; port: number };
+  secrets: Secrets;
+  /** The bucket's CORS headers for this origin and method, so a browser can read a refusal. */
+  corsHeaders?: (bucket: string, origin: string, method: string) => Promise<Record<string, string>>;
+}
+
+export interface S3Front {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const escapeXml = (text: string) =>
+  text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+
+/** S3's error document. */
+export function errorXml(refusal: S3Refusal, requestId: string, resource: string): string {
+  const elements = {
+    Code: refusal.code,
+    Message: refusal.message,
+    ...refusal.details,
+    Resource: resource,
+    RequestId: requestId,
+  };
+  const body = Object.entries(elements)
+    .map(([name, value]) => `<${name}>${escapeXml(String(value))}</${name}>`)
+    .join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error>${body}</Error>`;
+}
+
+/** Headers that belong to one connection, not to the request passed on. */
+const hopByHop = new Set(['connection', 'keep-alive', 'expect', 'transfer-encoding', 'proxy-connection', 'upgrade']);
+
+function withoutHopByHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !hopByHop.has(name)));
+}
+
+/** With ACLs disabled S3 takes no ACL but the one that says the bucket owner owns the object. */
+function refuseAcl(acl: string | undefined, grants: string[]) {
+  if ((acl !== undefined && acl !== 'bucket-owner-full-control') || grants.length) {
+    throw new S3Refusal(400, 'AccessControlListNotSupported', 'The bucket does not allow ACLs');
+  }
+}
+
+function refuseRequestAcl(request: S3Request) {
+  // Presigned URLs carry x-amz-* parameters in the query, which S3 reads as headers.
+  const amz = new Map<string, string>([
+    ...request.query
+      .filter(([name]) => name.toLowerCase().startsWith('x-amz-'))
+      .map(([n, v]) => [n.toLowerCase(), v] as const),
+    ...Object.entries(request.headers).flatMap(([name, value]) =>
+      name.startsWith('x-amz-') ? [[name, String(value)] as const] : [],
+    ),
+  ]);
+  const grants = [...amz.keys()].filter((name) => name.startsWith('x-amz-grant-'));
+  const settingAcl = request.method === 'PUT' && request.query.some(([name]) => name === 'acl');
+  refuseAcl(settingAcl ? (amz.get('x-amz-acl') ?? 'private') : amz.get('x-amz-acl'), grants);
+}
+
+export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
+  const agent = new Agent({ keepAlive: true });
+
+  /** Passes the request on to s3rver and its answer back; `body` replaces the request's own. */
+  function forward(req: IncomingMessage, res: ServerResponse, body?: { stream: Readable; length: number }) {
+    return new Promise<void>((resolve) => {
+      const headers = withoutHopByHop(req.headers);
+      if (body) headers['content-length'] = String(body.length);
+      else if (req.headers['transfer-encoding']) headers['transfer-encoding'] = req.headers['transfer-encoding'];
+      const upstream = httpRequest(
+        { host: options.upstream.host, port: options.upstream.port, method: req.method, path: req.url, headers, agent },
+        (response) => {
+          res.writeHead(response.statusCode ?? 502, withoutHopByHop(response.headers));
+          pipeline(response, res, () => resolve());
+        },
+      );
+      upstream.on('error', () => {
+        if (!res.headersSent) res.writeHead(502).end();
+        else res.destroy();
+        resolve();
+      });
+      pipeline(body?.stream ?? req, upstream, () => undefined);
+    });
+  }
+
+  async function refuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    refusal: S3Refusal,
+    bucket: string,
+    requestId: string,
+  ) {
+    if (res.headersSent) return void res.destroy();
+    const headers: Record<string, string> = {
+      'content-type': 'application/xml',
+      'x-amz-request-id': requestId,
+      'x-amz-id-2': randomBytes(24).toString('base64'),
+    };
+    const origin = req.headers.origin;
+    if (origin && bucket && options.corsHeaders) {
+      Object.assign(headers, await options.corsHeaders(bucket, origin, req.method ?? 'GET').catch(() => ({})));
+    }
+    // A client waiting for "100 Continue" sends no body: this connection cannot carry another request.
+    if (req.headers.expect) headers.connection = 'close';
+    const body = req.method === 'HEAD' ? '' : errorXml(refusal, requestId, (req.url ?? '/').split('?')[0]!);
+    res.writeHead(refusal.status, headers).end(body);
+    // What is left of a body that was not read (an upload refused part-way) is let through unread.
+    if (!req.complete) req.resume();
+  }
+
+  async function serve(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) {
+    const requestId = randomBytes(8).toString('hex').toUpperCase();
+    const url = req.url ?? '/';
+    const at = url.indexOf('?');
+    const rawPath = at < 0 ? url : url.slice(0, at);
+    const segments = rawPath.split('/');
+    let bucket = '';
+    try {
+      bucket = decodeURIComponent(segments[1] ?? '');
+      const request: S3Request = {
+        method: req.method ?? 'GET',
+        rawPath,
+        query: parseQuery(at < 0 ? '' : url.slice(at + 1)),
+        headers: req.headers,
+      };
+      if (request.method === 'OPTIONS') return await forward(req, res);
+      const mechanism = authorizationMechanism(request);
+      if (mechanism === 'header') await checkHeaderSignature(request, options.secrets, new Date());
+      else if (mechanism === 'query') await checkQuerySignature(request, options.secrets, new Date());
+      else throw accessDenied();
+      refuseRequestAcl(request);
+      if (expectsContinue) res.writeContinue();
+      await forward(req, res);
+    } catch (error) {
+      const refusal =
+        error instanceof S3Refusal
+          ? error
+          : new S3Refusal(500, 'InternalError', `We encountered an internal error: ${(error as Error).message}`);
+      await refuse(req, res, refusal, bucket, requestId);
+    }
+  }
+
+  const server = createServer((req, res) => void serve(req, res, false));
+  // Checked before the body is asked for: a refused client never sends it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => void serve(req, res, true));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  return {
+    url: `http://127.0.0.1:${options.port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        agent.destroy();
+      }),
+  };
+}
