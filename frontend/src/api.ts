@@ -105,15 +105,30 @@ export function createApi(baseUrl: string) {
 
 export type Api = ReturnType<typeof createApi>;
 
-/** PUT the file to the presigned S3 URL: straight to S3, never through a Lambda function. */
+/**
+ * POST the file to S3 with the presigned form: straight to S3, never through a Lambda function.
+ * S3 reads the fields first, then the file, which must come last.
+ */
 export async function uploadFile(created: CreatedImport, file: File): Promise<void> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(created.upload.fields)) form.append(name, value);
+  form.append('file', file);
   let response: Response;
   try {
-    response = await fetch(created.uploadUrl, { method: 'PUT', headers: created.uploadHeaders, body: file });
+    response = await fetch(created.upload.url, { method: 'POST', body: form });
   } catch {
     throw new ApiError(0, 'NETWORK', 'The upload could not reach storage. Try again.', null);
   }
   if (!response.ok) {
-    throw new ApiError(response.status, 'UPLOAD_FAILED', `Storage refused the upload (${response.status}).`, null);
+    // S3's own words, e.g. EntityTooLarge: "Your proposed upload exceeds the maximum allowed size".
+    const xml = await response.text().catch(() => '');
+    const code = /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
+    const message = /<Message>([^<]*)<\/Message>/.exec(xml)?.[1];
+    throw new ApiError(
+      response.status,
+      code ?? 'UPLOAD_FAILED',
+      `Storage refused the upload (${response.status}${message ? `: ${message}` : ''}).`,
+      null,
+    );
   }
 }

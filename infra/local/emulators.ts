@@ -96,6 +96,8 @@ export async function startS3(supervisor: Supervisor, port: number, directory: s
     port,
     upstream: { host: '127.0.0.1', port: s3rverPort },
     secrets: new Map([[localCredentials.accessKeyId, localCredentials.secretAccessKey]]),
+    // Beside the buckets' folder: s3rver takes every folder in it for a bucket.
+    spoolDir: join(dirname(directory), 's3-front'),
     corsHeaders: async (bucket, origin, method) => {
       const rule = (await store.getSubresource(bucket, undefined, 'cors'))?.matchRule(origin, method);
       return rule

@@ -7,6 +7,9 @@
  *
  * - requests signed in the Authorization header (the SDK's clients) or presigned in the query
  *   string, their signature computed again with the SDK's signer (s3-signature.ts);
+ * - POST object form uploads whose signed policy holds (s3-post-object.ts); the file waits in
+ *   `spoolDir` until it is whole and within the policy's content-length-range, so s3rver never
+ *   stores, or announces, an upload S3 would refuse;
  * - CORS preflights (OPTIONS), which S3 answers without credentials.
  *
  * Everything else gets S3's XML error: anonymous requests AccessDenied, an `x-amz-acl` other than
@@ -14,7 +17,10 @@
  * every bucket S3 has created since April 2023, and storage.yml says so). Not checked: the body
  * against `x-amz-content-sha256`, and the region a credential names.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import {
   Agent,
   createServer,
@@ -23,7 +29,10 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import { pipeline, type Readable } from 'node:stream';
+import { join } from 'node:path';
+import { pipeline, Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { checkPostPolicy, fileContent, formBoundary, readFormHead } from './s3-post-object';
 import {
   accessDenied,
   authorizationMechanism,
@@ -40,6 +49,8 @@ export interface S3FrontOptions {
   /** Where s3rver listens. */
   upstream: { host: string; port: number };
   secrets: Secrets;
+  /** Where POST uploads wait while they are checked. */
+  spoolDir: string;
   /** The bucket's CORS headers for this origin and method, so a browser can read a refusal. */
   corsHeaders?: (bucket: string, origin: string, method: string) => Promise<Record<string, string>>;
 }
@@ -49,8 +60,8 @@ export interface S3Front {
   stop(): Promise<void>;
 }
 
-const escapeXml = (text: string) =>
-  text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+/** Element text needs only these three escaped (S3 leaves quotes as they are). */
+const escapeXml = (text: string) => text.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
 
 /** S3's error document. */
 export function errorXml(refusal: S3Refusal, requestId: string, resource: string): string {
@@ -96,7 +107,20 @@ function refuseRequestAcl(request: S3Request) {
   refuseAcl(settingAcl ? (amz.get('x-amz-acl') ?? 'private') : amz.get('x-amz-acl'), grants);
 }
 
+/** A browser form upload (POST object): a multipart POST to the bucket itself. */
+function isFormUpload(request: S3Request, segments: string[]): boolean {
+  const type = request.headers['content-type'] ?? '';
+  return (
+    request.method === 'POST' &&
+    !!segments[1] &&
+    !segments[2] &&
+    segments.length <= 3 &&
+    /^multipart\/form-data/i.test(type)
+  );
+}
+
 export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
+  mkdirSync(options.spoolDir, { recursive: true });
   const agent = new Agent({ keepAlive: true });
 
   /** Passes the request on to s3rver and its answer back; `body` replaces the request's own. */
@@ -146,6 +170,58 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
     if (!req.complete) req.resume();
   }
 
+  /** POST object: the policy first, then the file, held until it is whole and the right size. */
+  async function postObject(req: IncomingMessage, res: ServerResponse, bucket: string, expectsContinue: boolean) {
+    const boundary = formBoundary(req.headers['content-type']);
+    if (expectsContinue) res.writeContinue();
+    const body = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const form = await readFormHead(body, boundary);
+    const range = await checkPostPolicy(form.fields, bucket, options.secrets, new Date());
+    refuseAcl(form.fields.find((f) => f.name.toLowerCase() === 'acl')?.value, []);
+
+    const closing = Buffer.from(`\r\n--${boundary}--\r\n`);
+    const tooLarge = (size: number) =>
+      new S3Refusal(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', {
+        ProposedSize: size,
+        MaxSizeAllowed: range!.maxBytes,
+      });
+    // The size the body's length leaves for the file: too much is refused before it is read.
+    const declared = Number(req.headers['content-length']);
+    if (range && Number.isFinite(declared) && declared - form.head.length - closing.length > range.maxBytes) {
+      throw tooLarge(declared - form.head.length - closing.length);
+    }
+    const spool = join(options.spoolDir, randomUUID());
+    try {
+      const file = createWriteStream(spool);
+      let size = 0;
+      try {
+        for await (const piece of fileContent(form.rest, body, boundary)) {
+          size += piece.length;
+          if (range && size > range.maxBytes) throw tooLarge(size);
+          if (!file.write(piece)) await once(file, 'drain');
+        }
+      } finally {
+        file.end();
+        await finished(file);
+      }
+      if (range && size < range.minBytes) {
+        throw new S3Refusal(400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size', {
+          ProposedSize: size,
+          MinSizeAllowed: range.minBytes,
+        });
+      }
+      // s3rver gets the form as sent, up to the file, then the file and the closing delimiter.
+      const parts = async function* () {
+        yield form.head;
+        yield* createReadStream(spool) as AsyncIterable<Buffer>;
+        yield closing;
+      };
+      await forward(req, res, { stream: Readable.from(parts()), length: form.head.length + size + closing.length });
+    } finally {
+      await rm(spool, { force: true });
+    }
+  }
+
   async function serve(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) {
     const requestId = randomBytes(8).toString('hex').toUpperCase();
     const url = req.url ?? '/';
@@ -165,6 +241,7 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
       const mechanism = authorizationMechanism(request);
       if (mechanism === 'header') await checkHeaderSignature(request, options.secrets, new Date());
       else if (mechanism === 'query') await checkQuerySignature(request, options.secrets, new Date());
+      else if (isFormUpload(request, segments)) return await postObject(req, res, bucket, expectsContinue);
       else throw accessDenied();
       refuseRequestAcl(request);
       if (expectsContinue) res.writeContinue();

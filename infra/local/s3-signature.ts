@@ -3,7 +3,8 @@
  * Authorization header (the SDK's clients), in the query string (presigned URLs) and over a POST
  * policy (browser form uploads, s3-post-object.ts). Each signature is computed again with the
  * SDK's own signer from what the request carries, so a URL used with another key, method or
- * signed header value, or an unsigned `x-amz-*` header, fails as it would on S3.
+ * signed header value, or an unsigned `x-amz-*` header, fails as it would on S3. A header-signed
+ * request must carry `x-amz-date` (the SDK always does; S3 would also take `Date`).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';

@@ -1,4 +1,4 @@
-// POST /imports (admin): an import job and a presigned URL to PUT the catalog CSV to.
+// POST /imports (admin): an import job and a presigned POST to upload the catalog CSV with.
 import { DynamoDbImportJobStore } from '../../shared/adapters/dynamodb/import-job-store';
 import { documentClient } from '../../shared/adapters/dynamodb/client';
 import { s3 } from '../../shared/adapters/s3/client';

@@ -4,10 +4,12 @@
 import type { RejectedRow } from './catalog-file';
 import type { ImportChunk } from './import-chunk';
 import type { RowRefusal } from './import-job';
+import type { PresignedUpload } from './import-requests';
 
-/** The uploads bucket: presigned URLs, streaming reads, and the rejects report. */
+/** The uploads bucket: presigned uploads and URLs, streaming reads, and the rejects report. */
 export interface UploadStore {
-  presignUpload(key: string, contentType: string, expiresInSeconds: number): Promise<string>;
+  /** A presigned POST for exactly this key and Content-Type, of a file of at most `maxBytes`. */
+  presignUpload(key: string, contentType: string, maxBytes: number, expiresInSeconds: number): Promise<PresignedUpload>;
   presignDownload(key: string, expiresInSeconds: number): Promise<string>;
   open(bucket: string, key: string): Promise<NodeJS.ReadableStream>;
   rejectsReport(bucket: string, key: string): RejectsReport;

@@ -20,11 +20,20 @@ export type CreateImportRequest = z.infer<typeof createImportSchema>;
 
 export const importIdPath = z.object({ importId: z.uuid({ message: 'must be an import id' }) });
 
+/**
+ * A presigned POST (S3's browser form upload): send `fields` as multipart/form-data to `url`, then
+ * the file as the field `file`, last. The signed policy holds S3 to this key, this Content-Type and
+ * a file of at most maxCatalogFileBytes (shared/imports/import-limits.ts).
+ */
+export interface PresignedUpload {
+  url: string;
+  fields: Record<string, string>;
+}
+
 /** What POST /imports answers. */
 export interface CreatedImport {
   importId: string;
-  uploadUrl: string;
-  /** The upload URL stops working then; PUT the file with the same Content-Type. */
+  upload: PresignedUpload;
+  /** The upload's policy expires then. */
   expiresAt: string;
-  uploadHeaders: { 'Content-Type': string };
 }

@@ -1,5 +1,5 @@
 /**
- * The import pipeline's domain: create a job and hand out an upload URL; read an uploaded file
+ * The import pipeline's domain: create a job and hand out a presigned upload; read an uploaded file
  * into chunks and rejects; load a chunk; report a job. Handlers in services/imports/ call these.
  */
 import { pipeline, Transform, type Readable } from 'node:stream';
@@ -55,13 +55,14 @@ export async function createImport(
     createdAt: timestamp,
     updatedAt: timestamp,
   });
-  const uploadUrl = await deps.uploads.presignUpload(uploadKey, request.contentType, uploadUrlSeconds);
-  return {
-    importId,
-    uploadUrl,
-    expiresAt: new Date(now.getTime() + uploadUrlSeconds * 1000).toISOString(),
-    uploadHeaders: { 'Content-Type': request.contentType },
-  };
+  // A presigned POST rather than PUT: its policy caps the file's size, which a PUT URL cannot.
+  const upload = await deps.uploads.presignUpload(
+    uploadKey,
+    request.contentType,
+    maxCatalogFileBytes,
+    uploadUrlSeconds,
+  );
+  return { importId, upload, expiresAt: new Date(now.getTime() + uploadUrlSeconds * 1000).toISOString() };
 }
 
 export async function getImport(

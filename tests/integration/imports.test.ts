@@ -1,8 +1,10 @@
-// The import pipeline through the local stack, as an admin uses it: POST /imports, PUT the file to
-// the presigned URL, watch GET /imports/{id}. S3's notification starts the file processor, the
-// import queue feeds the ETL worker (infra/local/event-sources.ts runs both triggers as declared
-// in serverless.yml), and the results are checked in PostgreSQL, the catalog API and the rejects
-// report.
+// The import pipeline through the local stack, as an admin uses it: POST /imports, POST the file
+// to S3 with the presigned form, watch GET /imports/{id}. S3's notification starts the file
+// processor, the import queue feeds the ETL worker (infra/local/event-sources.ts runs both
+// triggers as declared in serverless.yml), and the results are checked in PostgreSQL, the catalog
+// API and the rejects report.
+import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -38,19 +40,34 @@ interface ImportJob {
   rejectsUrl?: string;
 }
 
-async function uploadFile(fileName: string, contentType: string, content: Buffer | string): Promise<string> {
-  const created = await api<{ importId: string; uploadUrl: string }>('POST', '/imports', {
+interface CreatedImport {
+  importId: string;
+  upload: { url: string; fields: Record<string, string> };
+  expiresAt: string;
+}
+
+async function createImport(fileName: string, contentType: string): Promise<CreatedImport> {
+  const created = await api<CreatedImport>('POST', '/imports', {
     token: adminToken(),
     body: { fileName, contentType },
   });
   expect(created.status).toBe(201);
-  const put = await fetch(created.body.uploadUrl, {
-    method: 'PUT',
-    headers: { 'content-type': contentType },
-    body: typeof content === 'string' ? content : new Uint8Array(content),
-  });
-  expect(put.status).toBe(200);
-  return created.body.importId;
+  return created.body;
+}
+
+/** S3's form upload: the fields, then the file, last. */
+function postForm(url: string, fields: Record<string, string>, content: Buffer | string, type = 'text/csv') {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  form.append('file', new Blob([typeof content === 'string' ? content : new Uint8Array(content)], { type }), 'upload');
+  return fetch(url, { method: 'POST', body: form });
+}
+
+async function uploadFile(fileName: string, contentType: string, content: Buffer | string): Promise<string> {
+  const { importId, upload } = await createImport(fileName, contentType);
+  const response = await postForm(upload.url, upload.fields, content, contentType);
+  expect(response.status).toBe(204);
+  return importId;
 }
 
 function finished(importId: string): Promise<ImportJob> {
@@ -239,6 +256,123 @@ describe('catalog imports on the local stack', () => {
     expect(job.rowsRejected ?? 0).toBe(0);
     expect(job.rejectsUrl).toBeUndefined();
     expect(await productRows(p)).toEqual([]);
+  });
+
+  describe('the presigned upload, as S3 holds it to its policy', () => {
+    const bucket = () => process.env.SHELF_TEST_UPLOADS_BUCKET!;
+
+    async function stored(key: string): Promise<boolean> {
+      try {
+        await s3.send(new HeadObjectCommand({ Bucket: bucket(), Key: key }));
+        return true;
+      } catch (error) {
+        if ((error as Error).name === 'NotFound') return false;
+        throw error;
+      }
+    }
+
+    async function s3Error(response: Response) {
+      const xml = await response.text();
+      const element = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+      return { status: response.status, code: element('Code'), message: element('Message'), element };
+    }
+
+    /** The job as GET /imports shows it: still waiting for its file, or not. */
+    const jobStatus = async (importId: string) =>
+      (await api<ImportJob>('GET', `/imports/${importId}`, { token: adminToken() })).body.status;
+
+    it('refuses a file over 1 GiB before it is sent (EntityTooLarge), storing nothing and starting no job', async () => {
+      const { importId, upload } = await createImport('huge.csv', 'text/csv');
+      const fileBytes = 1024 ** 3 + 1024 * 1024;
+      // The form's fields and the first 64 KiB of a file announced (Content-Length) as 1 GiB + 1 MiB;
+      // the rest is never sent: S3 answers from the announced length.
+      const boundary = `shelf-${randomUUID()}`;
+      const head = Buffer.from(
+        [
+          ...Object.entries(upload.fields).map(
+            ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+          ),
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="huge.csv"\r\nContent-Type: text/csv\r\n\r\n`,
+        ].join(''),
+      );
+      const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const post = request(
+          upload.url,
+          {
+            method: 'POST',
+            headers: {
+              'content-type': `multipart/form-data; boundary=${boundary}`,
+              'content-length': head.length + fileBytes + tail.length,
+            },
+          },
+          (response) => {
+            const pieces: Buffer[] = [];
+            response.on('data', (piece: Buffer) => pieces.push(piece));
+            response.on('end', () => {
+              resolve({ status: response.statusCode!, body: Buffer.concat(pieces).toString() });
+              post.destroy();
+            });
+          },
+        );
+        post.on('error', reject);
+        post.write(Buffer.concat([head, Buffer.alloc(64 * 1024, 'a')]));
+      });
+
+      expect(answer.status).toBe(400);
+      expect(answer.body).toContain('<Code>EntityTooLarge</Code>');
+      expect(answer.body).toContain(`<ProposedSize>${fileBytes}</ProposedSize>`);
+      expect(answer.body).toContain(`<MaxSizeAllowed>${1024 ** 3}</MaxSizeAllowed>`);
+      expect(await stored(upload.fields.key!)).toBe(false);
+      expect(await jobStatus(importId)).toBe('PENDING');
+    });
+
+    it.each([
+      ['another key', { key: 'uploads/0190f5b2-7c1e-7a3b-8c4d-5e6f7a8b9c0d/elsewhere.csv' }, '$key'],
+      ['another content type', { 'Content-Type': 'application/gzip' }, '$Content-Type'],
+    ])('refuses a POST with %s: 403 AccessDenied naming the condition, nothing stored', async (_, change, field) => {
+      const { importId, upload } = await createImport('changed.csv', 'text/csv');
+      const fields: Record<string, string> = { ...upload.fields, ...change };
+
+      const error = await s3Error(await postForm(upload.url, fields, 'sku\n'));
+
+      expect(error).toMatchObject({ status: 403, code: 'AccessDenied' });
+      expect(error.message).toMatch(/^Invalid according to Policy: Policy Condition failed: \["eq", ?"/);
+      expect(error.message!.toLowerCase()).toContain(field.toLowerCase());
+      expect(await stored(upload.fields.key!)).toBe(false);
+      expect(await stored(fields.key!)).toBe(false);
+      expect(await jobStatus(importId)).toBe('PENDING');
+    });
+
+    it('refuses a policy raised by hand (its signature no longer matches) and a field the policy does not name', async () => {
+      const { importId, upload } = await createImport('raised.csv', 'text/csv');
+      const policy = JSON.parse(Buffer.from(upload.fields.Policy!, 'base64').toString()) as { conditions: unknown[] };
+      const raised = {
+        ...policy,
+        conditions: policy.conditions.map((c) => (Array.isArray(c) ? ['content-length-range', 0, 1024 ** 4] : c)),
+      };
+
+      const tampered = await s3Error(
+        await postForm(
+          upload.url,
+          { ...upload.fields, Policy: Buffer.from(JSON.stringify(raised)).toString('base64') },
+          'sku\n',
+        ),
+      );
+      const extra = await s3Error(await postForm(upload.url, { ...upload.fields, 'x-amz-meta-note': 'hi' }, 'sku\n'));
+      const acl = await s3Error(await postForm(upload.url, { ...upload.fields, acl: 'public-read' }, 'sku\n'));
+
+      expect(tampered).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+      expect(extra).toMatchObject({
+        status: 403,
+        code: 'AccessDenied',
+        message: 'Invalid according to Policy: Extra input fields: x-amz-meta-note',
+      });
+      expect(acl).toMatchObject({ status: 403, code: 'AccessDenied', message: expect.stringContaining('acl') });
+      expect(await stored(upload.fields.key!)).toBe(false);
+      expect(await jobStatus(importId)).toBe('PENDING');
+    });
   });
 
   it('applies chunks delivered out of order and twice as if each row came once, in file order', async () => {

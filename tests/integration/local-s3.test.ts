@@ -1,9 +1,10 @@
 // The local S3 (s3rver behind infra/local/s3-front.ts) refuses what S3 refuses for a private
 // bucket with ACLs disabled: a presigned URL is good for its own method, key, signed headers and
 // lifetime only; every x-amz-* header must be signed; nobody anonymous gets in; a signed request
-// with a wrong key is refused. The good presigned upload, the SDK's own calls and CORS preflights
-// still work.
+// with a wrong key is refused; a form upload (POST object) keeps to its signed policy. The good
+// presigned upload, the SDK's own calls and CORS preflights still work.
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -13,6 +14,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { S3UploadStore } from '../../shared/adapters/s3/upload-store';
 
 const endpoint = process.env.SHELF_TEST_S3_URL!;
 const bucket = process.env.SHELF_TEST_UPLOADS_BUCKET!;
@@ -193,15 +195,107 @@ describe('anonymous and wrongly signed requests on the local S3', () => {
   it("answers the web app's CORS preflight without credentials, as S3 does", async () => {
     const response = await fetch(`${endpoint}/${bucket}`, {
       method: 'OPTIONS',
-      headers: {
-        origin: webOrigin,
-        'access-control-request-method': 'PUT',
-        'access-control-request-headers': 'content-type',
-      },
+      headers: { origin: webOrigin, 'access-control-request-method': 'POST' },
     });
 
     expect(response.status).toBe(200);
     expect(response.headers.get('access-control-allow-origin')).toMatch(/^(\*|http:\/\/127\.0\.0\.1:\d+)$/);
-    expect(response.headers.get('access-control-allow-methods')).toContain('PUT');
+    expect(response.headers.get('access-control-allow-methods')).toContain('POST');
+  });
+});
+
+describe('POST object (browser form uploads) on the local S3', () => {
+  const uploads = new S3UploadStore(s3, bucket);
+
+  /** The form as multipart/form-data, sent in chunks with no Content-Length: S3 must count the file. */
+  function postChunked(url: string, fields: Record<string, string>, file: Buffer) {
+    const boundary = `shelf-${randomUUID()}`;
+    const parts = [
+      ...Object.entries(fields).map(
+        ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+      ),
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.csv"\r\nContent-Type: text/csv\r\n\r\n`,
+    ];
+    return new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const post = request(
+        url,
+        {
+          method: 'POST',
+          headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' },
+        },
+        (response) => {
+          const pieces: Buffer[] = [];
+          response.on('data', (piece: Buffer) => pieces.push(piece));
+          response.on('end', () => resolve({ status: response.statusCode!, body: Buffer.concat(pieces).toString() }));
+        },
+      );
+      post.on('error', reject);
+      for (const part of parts) post.write(part);
+      // The file in small pieces, as a slow browser would send it.
+      for (let at = 0; at < file.length; at += 7) post.write(file.subarray(at, at + 7));
+      post.end(`\r\n--${boundary}--\r\n`);
+    });
+  }
+
+  function postForm(url: string, fields: Record<string, string>, content: string) {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    form.append('file', new Blob([content], { type: 'text/csv' }), 'f.csv');
+    return fetch(url, { method: 'POST', body: form });
+  }
+
+  it('stores a form upload that keeps to its policy, with the Content-Type it names', async () => {
+    const key = aKey();
+    const { url, fields } = await uploads.presignUpload(key, 'text/csv', 100, 60);
+
+    const response = await postForm(url, fields, 'sku\nA\n');
+
+    expect(response.status).toBe(204);
+    expect(await stored(key)).toBe('sku\nA\n');
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentType).toBe('text/csv');
+  });
+
+  it('counts the file as it arrives: one byte over content-length-range is EntityTooLarge, nothing stored', async () => {
+    const [fits, over] = [aKey(), aKey()];
+    const signed = async (key: string) => uploads.presignUpload(key, 'text/csv', 100, 60);
+
+    const good = await signed(fits).then(({ url, fields }) => postChunked(url, fields, Buffer.alloc(100, 'a')));
+    const tooLarge = await signed(over).then(({ url, fields }) => postChunked(url, fields, Buffer.alloc(101, 'a')));
+
+    expect(good.status).toBe(204);
+    expect(await stored(fits)).toBe('a'.repeat(100));
+    expect(tooLarge.status).toBe(400);
+    expect(tooLarge.body).toContain('<Code>EntityTooLarge</Code>');
+    expect(tooLarge.body).toContain('<MaxSizeAllowed>100</MaxSizeAllowed>');
+    expect(await stored(over)).toBeUndefined();
+  });
+
+  it('refuses an expired policy and an anonymous form: 403 AccessDenied, nothing stored', async () => {
+    const key = aKey();
+    const expired = await uploads.presignUpload(key, 'text/csv', 100, -1);
+
+    const late = await s3Error(await postForm(expired.url, expired.fields, 'sku\n'));
+    const anonymous = await s3Error(await postForm(expired.url, { key, 'Content-Type': 'text/csv' }, 'sku\n'));
+
+    expect(late).toMatchObject({
+      status: 403,
+      code: 'AccessDenied',
+      message: 'Invalid according to Policy: Policy expired.',
+    });
+    expect(anonymous).toMatchObject({ status: 403, code: 'AccessDenied', message: 'Access Denied' });
+    expect(await stored(key)).toBeUndefined();
+  });
+
+  it('lets the web app read a refusal: CORS headers on the error for its origin', async () => {
+    const { url, fields } = await uploads.presignUpload(aKey(), 'text/csv', 100, 60);
+    const form = new FormData();
+    for (const [name, value] of Object.entries({ ...fields, 'Content-Type': 'application/gzip' }))
+      form.append(name, value);
+    form.append('file', new Blob(['x']), 'f.csv');
+
+    const response = await fetch(url, { method: 'POST', body: form, headers: { origin: webOrigin } });
+
+    expect(response.status).toBe(403);
+    expect(response.headers.get('access-control-allow-origin')).toBe(webOrigin);
   });
 });

@@ -256,9 +256,17 @@ it('lets an admin upload a catalog CSV and watch the import complete with the ri
     buffer: Buffer.from(csv),
   });
   await shot('20-import-chosen');
+  // The file goes straight to S3, as the presigned POST's form (fields, then the file).
+  const toS3: { method: string; type?: string }[] = [];
+  page.on('request', (request) => {
+    if (request.url().startsWith(process.env.SHELF_TEST_S3_URL!)) {
+      toS3.push({ method: request.method(), type: request.headers()['content-type'] });
+    }
+  });
   await page.getByRole('button', { name: 'Upload and import' }).click();
 
   await page.getByRole('heading', { name: 'Import of web-import.csv' }).waitFor();
+  expect(toS3).toEqual([{ method: 'POST', type: expect.stringMatching(/^multipart\/form-data; boundary=/) }]);
   await page.locator('[data-status="COMPLETED"]').waitFor({ timeout: 60_000 });
   expect(await page.locator('[data-count="rowsRead"]').textContent()).toBe('3');
   expect(await page.locator('[data-count="rowsRejected"]').textContent()).toBe('1');

@@ -370,13 +370,12 @@ describe('the web tier', () => {
     ).toEqual([]);
   });
 
-  it('lets the web app PUT uploads to the uploads bucket from its origin only', () => {
+  it('lets the web app POST uploads to the uploads bucket from its origin only', () => {
     expect(resource('UploadsBucket').Properties.CorsConfiguration).toEqual({
       CorsRules: [
         {
-          AllowedMethods: ['PUT'],
+          AllowedMethods: ['POST'],
           AllowedOrigins: [{ 'Fn::Sub': 'https://${CloudFrontDistribution.DomainName}' }],
-          AllowedHeaders: ['content-type'],
           MaxAge: 3000,
         },
       ],
@@ -395,6 +394,19 @@ describe('the web tier', () => {
     });
     // The distribution must not wait for the API in turn (that would be a cycle; see the test above).
     expect(references(resource('CloudFrontDistribution'))).not.toContain('HttpApi');
+  });
+
+  it('starts the file processor for uploads however S3 created them, a form upload (ObjectCreated:Post) too', () => {
+    const configurations = resource('UploadsBucket').Properties.NotificationConfiguration.LambdaConfigurations;
+
+    expect(configurations.map((c: any) => [c.Event, c.Filter.S3Key.Rules.map((r: any) => r.Value)])).toEqual([
+      ['s3:ObjectCreated:*', ['uploads/', '.csv']],
+      ['s3:ObjectCreated:*', ['uploads/', '.csv.gz']],
+    ]);
+    expect(configurations.map((c: any) => c.Function)).toEqual([
+      { 'Fn::GetAtt': ['ProcessUploadLambdaFunction', 'Arn'] },
+      { 'Fn::GetAtt': ['ProcessUploadLambdaFunction', 'Arn'] },
+    ]);
   });
 
   it("signs the web app in through Cognito's hosted UI with the authorization code flow", () => {

@@ -1,5 +1,6 @@
-/** Admin: upload a catalog CSV. POST /imports gives a presigned URL; the file goes straight to S3. */
+/** Admin: upload a catalog CSV. POST /imports gives a presigned POST; the file goes straight to S3. */
 import { useState } from 'preact/hooks';
+import { describeBytes, maxCatalogFileBytes } from '../../../shared/imports/import-limits';
 import { ApiError, uploadFile } from '../api';
 import { useShop } from '../context';
 import { navigate } from '../router';
@@ -24,6 +25,12 @@ export function ImportPage() {
     if (!file) return setError(new Error('Choose a .csv or .csv.gz file first.'));
     const contentType = contentTypeOf(file.name);
     if (!contentType) return setError(new Error(`${file.name} is not a .csv or .csv.gz file.`));
+    // S3 refuses it too (the upload's policy); said here, no job is created for it.
+    if (file.size > maxCatalogFileBytes) {
+      return setError(
+        new Error(`${file.name} is larger than ${describeBytes(maxCatalogFileBytes)}, the most an import takes.`),
+      );
+    }
     try {
       setStep('creating');
       const created = await api.createImport(file.name, contentType);
@@ -43,8 +50,8 @@ export function ImportPage() {
       <PageTitle>Import a catalog file</PageTitle>
       <p>
         A CSV with the header <code>sku,name,description,category,price,currency,stock</code> (any column order), plain
-        or gzipped. Valid rows replace the products with the same SKU; a report lists the rows that could not be
-        imported.
+        or gzipped, up to {describeBytes(maxCatalogFileBytes)} of CSV (a gzipped file counts unzipped). Valid rows
+        replace the products with the same SKU; a report lists the rows that could not be imported.
       </p>
       <form class="editor" onSubmit={(event) => void upload(event)}>
         <div class="field">

@@ -1,15 +1,25 @@
 /**
- * The uploads bucket (UploadsBucket, infra/resources/storage.yml): presigned PUT and GET URLs,
- * streaming reads of uploaded files, and the rejects report as a streamed multipart upload.
+ * The uploads bucket (UploadsBucket, infra/resources/storage.yml): presigned POST uploads and GET
+ * URLs, streaming reads of uploaded files, and the rejects report as a streamed multipart upload.
  */
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { getEndpointFromInstructions } from '@smithy/core/endpoints';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { stringify } from 'csv-stringify';
 import type { RejectedRow } from '../../imports/catalog-file';
 import type { RejectsReport, UploadStore } from '../../imports/import-ports';
+import type { PresignedUpload } from '../../imports/import-requests';
+
+/** `20261201T120000Z`: SigV4's time format. */
+const amzDate = (date: Date) =>
+  date
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
 
 export class S3UploadStore implements UploadStore {
   constructor(
@@ -17,14 +27,46 @@ export class S3UploadStore implements UploadStore {
     private readonly bucket: string,
   ) {}
 
-  presignUpload(key: string, contentType: string, expiresInSeconds: number): Promise<string> {
-    // Content-Type is signed (the presigner leaves it out unless told): the upload must send the
-    // same one, so a .csv.gz cannot arrive as text/csv.
-    return getSignedUrl(
-      this.client,
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: contentType }),
-      { expiresIn: expiresInSeconds, signableHeaders: new Set(['content-type']) },
+  /**
+   * A presigned POST, signed as @aws-sdk/s3-presigned-post signs one (with the SDK's own SigV4
+   * signer over the base64 policy): S3 takes the form only for this key and Content-Type, and only
+   * a file of at most `maxBytes`, which a presigned PUT cannot limit.
+   */
+  async presignUpload(
+    key: string,
+    contentType: string,
+    maxBytes: number,
+    expiresInSeconds: number,
+  ): Promise<PresignedUpload> {
+    const { config } = this.client;
+    const [credentials, region] = await Promise.all([config.credentials(), config.region()]);
+    const now = new Date(Date.now() + (config.systemClockOffset ?? 0));
+    const signed = {
+      bucket: this.bucket,
+      key,
+      'Content-Type': contentType,
+      'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+      'X-Amz-Credential': `${credentials.accessKeyId}/${amzDate(now).slice(0, 8)}/${region}/s3/aws4_request`,
+      'X-Amz-Date': amzDate(now),
+      // A function's credentials are temporary: their token is a field the policy names too.
+      ...(credentials.sessionToken ? { 'X-Amz-Security-Token': credentials.sessionToken } : {}),
+    };
+    const policy = Buffer.from(
+      JSON.stringify({
+        expiration: new Date(now.getTime() + expiresInSeconds * 1000).toISOString(),
+        conditions: [
+          ...Object.entries(signed).map(([field, value]) => ({ [field]: value })),
+          ['content-length-range', 0, maxBytes],
+        ],
+      }),
+    ).toString('base64');
+    const signature = await new SignatureV4({ credentials, region, service: 's3', sha256: config.sha256 }).sign(
+      policy,
+      { signingDate: now },
     );
+    // The bucket's URL as the client would address it (virtual-hosted, or path-style locally).
+    const endpoint = await getEndpointFromInstructions({ Bucket: this.bucket, Key: key }, PutObjectCommand, config);
+    return { url: endpoint.url.href, fields: { ...signed, Policy: policy, 'X-Amz-Signature': signature } };
   }
 
   presignDownload(key: string, expiresInSeconds: number): Promise<string> {

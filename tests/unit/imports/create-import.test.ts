@@ -1,4 +1,4 @@
-// POST /imports through httpRoute, with DynamoDB mocked at the SDK and the real S3 presigner (it
+// POST /imports through httpRoute, with DynamoDB mocked at the SDK and the real presigned POST (it
 // signs locally, no request is sent).
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -29,21 +29,34 @@ beforeEach(() => {
 });
 
 describe('POST /imports', () => {
-  it('answers 201 with a presigned upload URL for the uploads/ key, and records a PENDING job', async () => {
+  it('answers 201 with a presigned POST for the uploads/ key, capped at 1 GiB, and records a PENDING job', async () => {
     const before = Date.now();
 
     const response = await invoke(createImport, postImport());
 
     expect(response.statusCode).toBe(201);
-    const body = response.body as { importId: string; uploadUrl: string; expiresAt: string; uploadHeaders: unknown };
+    const body = response.body as {
+      importId: string;
+      upload: { url: string; fields: Record<string, string> };
+      expiresAt: string;
+    };
+    expect(Object.keys(body)).toEqual(['importId', 'upload', 'expiresAt']);
     expect(isUuid(body.importId) && uuidVersion(body.importId)).toBe(7);
     const key = `uploads/${body.importId}/Spring Catalog.csv`;
-    const url = new URL(body.uploadUrl);
-    expect(url.hostname).toBe(`${bucket}.s3.us-east-1.amazonaws.com`);
-    expect(decodeURIComponent(url.pathname)).toBe(`/${key}`);
-    expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
-    expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
-    expect(body.uploadHeaders).toEqual({ 'Content-Type': 'text/csv' });
+    expect(body.upload.url).toBe(`https://${bucket}.s3.us-east-1.amazonaws.com/`);
+    expect(body.upload.fields).toMatchObject({
+      key,
+      'Content-Type': 'text/csv',
+      'X-Amz-Signature': expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    const policy = JSON.parse(Buffer.from(body.upload.fields.Policy!, 'base64').toString()) as {
+      expiration: string;
+      conditions: unknown[];
+    };
+    expect(policy.conditions).toEqual(
+      expect.arrayContaining([{ key }, { 'Content-Type': 'text/csv' }, ['content-length-range', 0, 1024 ** 3]]),
+    );
+    expect(Math.abs(Date.parse(policy.expiration) - Date.parse(body.expiresAt))).toBeLessThan(1000);
     const expires = Date.parse(body.expiresAt) - before;
     expect(expires).toBeGreaterThanOrEqual(900_000);
     expect(expires).toBeLessThan(905_000);
@@ -68,8 +81,9 @@ describe('POST /imports', () => {
     );
 
     expect(response.statusCode).toBe(201);
-    expect(response.body).toMatchObject({ uploadHeaders: { 'Content-Type': 'application/gzip' } });
-    expect((response.body as { uploadUrl: string }).uploadUrl).toContain('/catalog.csv.gz?');
+    const { upload } = response.body as { importId: string; upload: { fields: Record<string, string> } };
+    expect(upload.fields).toMatchObject({ 'Content-Type': 'application/gzip' });
+    expect(upload.fields.key).toMatch(/^uploads\/[0-9a-f-]{36}\/catalog\.csv\.gz$/);
   });
 
   it.each([

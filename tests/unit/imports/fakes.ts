@@ -21,6 +21,7 @@ import type {
   RejectsReport,
   UploadStore,
 } from '../../../shared/imports/import-ports';
+import type { PresignedUpload } from '../../../shared/imports/import-requests';
 
 export const fixedNow = new Date('2026-11-28T10:00:00.000Z');
 
@@ -166,16 +167,27 @@ export class FakeUploadStore implements UploadStore {
   /** Uploaded files by "bucket/key". */
   readonly files = new Map<string, Buffer>();
   readonly reports: FakeRejectsReport[] = [];
-  readonly presigned: { method: 'PUT' | 'GET'; key: string; contentType?: string; expiresInSeconds: number }[] = [];
+  readonly presigned: {
+    method: 'POST' | 'GET';
+    key: string;
+    contentType?: string;
+    maxBytes?: number;
+    expiresInSeconds: number;
+  }[] = [];
   openFailure?: Error;
 
   put(bucket: string, key: string, content: string | Buffer): void {
     this.files.set(`${bucket}/${key}`, typeof content === 'string' ? Buffer.from(content) : content);
   }
 
-  presignUpload(key: string, contentType: string, expiresInSeconds: number): Promise<string> {
-    this.presigned.push({ method: 'PUT', key, contentType, expiresInSeconds });
-    return Promise.resolve(`https://uploads.example/${key}?put&expires=${expiresInSeconds}`);
+  presignUpload(
+    key: string,
+    contentType: string,
+    maxBytes: number,
+    expiresInSeconds: number,
+  ): Promise<PresignedUpload> {
+    this.presigned.push({ method: 'POST', key, contentType, maxBytes, expiresInSeconds });
+    return Promise.resolve({ url: 'https://uploads.example/', fields: { key, 'Content-Type': contentType } });
   }
 
   presignDownload(key: string, expiresInSeconds: number): Promise<string> {

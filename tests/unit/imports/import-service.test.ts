@@ -75,17 +75,25 @@ describe('createImport', () => {
   const create = (fileName: string, contentType: string) =>
     createImport({ jobs, uploads, now: () => fixedNow }, 'admin-7', { fileName, contentType });
 
-  it('records a PENDING job and returns a presigned upload URL for uploads/{importId}/{fileName}', async () => {
+  it('records a PENDING job and returns a presigned POST for uploads/{importId}/{fileName}, capped in size', async () => {
     const created = await create('spring catalog.csv', 'text/csv');
 
     const key = `uploads/${created.importId}/spring catalog.csv`;
     expect(created).toEqual({
       importId: created.importId,
-      uploadUrl: `https://uploads.example/${key}?put&expires=${uploadUrlSeconds}`,
+      upload: { url: 'https://uploads.example/', fields: { key, 'Content-Type': 'text/csv' } },
       expiresAt: '2026-11-28T10:15:00.000Z',
-      uploadHeaders: { 'Content-Type': 'text/csv' },
     });
-    expect(uploads.presigned).toEqual([{ method: 'PUT', key, contentType: 'text/csv', expiresInSeconds: 900 }]);
+    expect(uploads.presigned).toEqual([
+      {
+        method: 'POST',
+        key,
+        contentType: 'text/csv',
+        maxBytes: maxCatalogFileBytes,
+        expiresInSeconds: uploadUrlSeconds,
+      },
+    ]);
+    expect(uploadUrlSeconds).toBe(900);
     expect(jobs.jobs.get(created.importId)).toEqual({
       importId: created.importId,
       status: 'PENDING',

@@ -1,5 +1,6 @@
-// S3UploadStore: presigned URLs, streaming reads, and the rejects report through lib-storage's
+// S3UploadStore: presigned POST uploads and GET URLs, streaming reads, and the rejects report through lib-storage's
 // Upload (one PutObject for a small report, a multipart upload for a large one).
+import { createHmac } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
@@ -13,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parse } from 'csv-parse/sync';
+import { checkPostPolicy } from '../../../infra/local/s3-post-object';
 import { S3UploadStore } from '../../../shared/adapters/s3/upload-store';
 import type { RejectedRow } from '../../../shared/imports/catalog-file';
 import { csvHeader } from './import-fixtures';
@@ -47,32 +49,97 @@ beforeEach(() => {
   s3.on(AbortMultipartUploadCommand).resolves({});
 });
 
-describe('presigned URLs', () => {
-  it('signs a PUT of the key in the uploads bucket that expires after the given seconds', async () => {
-    const key = 'uploads/0190f5b2-7c1e-7a3b-8c4d-5e6f7a8b9c0d/spring catalog.csv';
+describe('presigned uploads (POST)', () => {
+  const key = 'uploads/0190f5b2-7c1e-7a3b-8c4d-5e6f7a8b9c0d/spring catalog.csv';
+  const maxBytes = 1024 ** 3;
 
-    const url = await store.presignUpload(key, 'text/csv', 900);
+  const policyOf = (fields: Record<string, string>) =>
+    JSON.parse(Buffer.from(fields.Policy!, 'base64').toString('utf8')) as { expiration: string; conditions: unknown[] };
 
-    const parsed = new URL(url);
-    expect(parsed.protocol).toBe('https:');
-    expect(parsed.hostname).toBe(`${bucket}.s3.us-east-1.amazonaws.com`);
-    expect(decodeURIComponent(parsed.pathname)).toBe(`/${key}`);
-    expect(queryOf(url)).toMatchObject({
+  /** SigV4's signing key and signature over the policy, as AWS documents them, with node:crypto alone. */
+  function expectedSignature(fields: Record<string, string>, secret: string) {
+    const [, date, region, service, terminator] = fields['X-Amz-Credential']!.split('/');
+    const hmac = (k: string | Buffer, data: string) => createHmac('sha256', k).update(data).digest();
+    const signingKey = hmac(hmac(hmac(hmac(`AWS4${secret}`, date!), region!), service!), terminator!);
+    return createHmac('sha256', signingKey).update(fields.Policy!).digest('hex');
+  }
+
+  it('posts to the bucket, with a policy holding the upload to this key, this Content-Type and maxBytes', async () => {
+    const before = Date.now();
+
+    const { url, fields } = await store.presignUpload(key, 'text/csv', maxBytes, 900);
+
+    expect(url).toBe(`https://${bucket}.s3.us-east-1.amazonaws.com/`);
+    expect(fields).toEqual({
+      bucket,
+      key,
+      'Content-Type': 'text/csv',
       'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
-      'X-Amz-Expires': '900',
-      'x-id': 'PutObject',
+      'X-Amz-Credential': expect.stringMatching(/^unit\/\d{8}\/us-east-1\/s3\/aws4_request$/),
+      'X-Amz-Date': expect.stringMatching(/^\d{8}T\d{6}Z$/),
+      Policy: expect.any(String),
       'X-Amz-Signature': expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    const policy = policyOf(fields);
+    expect(policy.conditions).toEqual([
+      { bucket },
+      { key },
+      { 'Content-Type': 'text/csv' },
+      { 'X-Amz-Algorithm': 'AWS4-HMAC-SHA256' },
+      { 'X-Amz-Credential': fields['X-Amz-Credential'] },
+      { 'X-Amz-Date': fields['X-Amz-Date'] },
+      ['content-length-range', 0, maxBytes],
+    ]);
+    const expires = Date.parse(policy.expiration) - before;
+    expect(expires).toBeGreaterThanOrEqual(899_000);
+    expect(expires).toBeLessThan(905_000);
+  });
+
+  it('signs the base64 policy with the SigV4 signing key of the credentials, as S3 checks it', async () => {
+    const { fields } = await store.presignUpload(key, 'text/csv', maxBytes, 900);
+
+    expect(fields['X-Amz-Signature']).toBe(expectedSignature(fields, 'unit'));
+    // And the local S3 front (infra/local/s3-post-object.ts) takes the form as it is.
+    const form = Object.entries(fields).map(([name, value]) => ({ name, value }));
+    await expect(checkPostPolicy(form, bucket, new Map([['unit', 'unit']]), new Date())).resolves.toEqual({
+      minBytes: 0,
+      maxBytes,
     });
   });
 
-  it('signs the Content-Type, so the upload must send the one the job was created with', async () => {
-    // S3UploadStore.presignUpload says "Content-Type is signed", but the S3 presigner leaves
-    // content-type out of the signature unless asked (signableHeaders): any type is accepted.
-    const url = await store.presignUpload('uploads/x/a.csv', 'text/csv', 900);
+  it("adds a session token to the fields and the policy when the credentials have one (a function's do)", async () => {
+    const temporary = new S3UploadStore(
+      new S3Client({
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'ASIA1', secretAccessKey: 's', sessionToken: 'token-1' },
+      }),
+      bucket,
+    );
 
-    expect(queryOf(url)['X-Amz-SignedHeaders']!.split(';')).toContain('content-type');
+    const { url, fields } = await temporary.presignUpload(key, 'application/gzip', 10, 60);
+
+    expect(url).toBe(`https://${bucket}.s3.eu-west-1.amazonaws.com/`);
+    expect(fields['X-Amz-Security-Token']).toBe('token-1');
+    expect(fields['X-Amz-Credential']).toMatch(/^ASIA1\/\d{8}\/eu-west-1\/s3\/aws4_request$/);
+    expect(policyOf(fields).conditions).toEqual(
+      expect.arrayContaining([{ 'X-Amz-Security-Token': 'token-1' }, ['content-length-range', 0, 10]]),
+    );
+    expect(fields['X-Amz-Signature']).toBe(expectedSignature(fields, 's'));
   });
 
+  it('posts to the bucket path-style on an S3 endpoint of its own (the local stack)', async () => {
+    const local = new S3UploadStore(
+      new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:4569', forcePathStyle: true }),
+      bucket,
+    );
+
+    const { url } = await local.presignUpload(key, 'text/csv', maxBytes, 900);
+
+    expect(url).toBe(`http://127.0.0.1:4569/${bucket}`);
+  });
+});
+
+describe('presigned URLs', () => {
   it('signs a GET of the rejects report that downloads as an attachment named after the key', async () => {
     const url = await store.presignDownload('rejects/0190f5b2-7c1e-7a3b-8c4d-5e6f7a8b9c0d.csv', 300);
 
