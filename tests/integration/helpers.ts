@@ -115,3 +115,11 @@ export async function until<T>(
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/** S3's form upload (the presigned POST of POST /imports): the fields, then the file, last. */
+export function postForm(url: string, fields: Record<string, string>, content: Buffer | string, type = 'text/csv') {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  form.append('file', new Blob([typeof content === 'string' ? content : new Uint8Array(content)], { type }), 'upload');
+  return fetch(url, { method: 'POST', body: form });
+}

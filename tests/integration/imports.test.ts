@@ -12,7 +12,7 @@ import { parse } from 'csv-parse/sync';
 import { v7 as uuidv7 } from 'uuid';
 import { invokeFunction } from '../../infra/local/event-sources';
 import s3SampleEvent from '../fixtures/events/s3-event.json';
-import { adminToken, api, closeDb, db, tokenFor, until } from './helpers';
+import { adminToken, api, closeDb, db, postForm, tokenFor, until } from './helpers';
 
 const sqs = new SQSClient({
   endpoint: process.env.SHELF_TEST_SQS_URL,
@@ -53,14 +53,6 @@ async function createImport(fileName: string, contentType: string): Promise<Crea
   });
   expect(created.status).toBe(201);
   return created.body;
-}
-
-/** S3's form upload: the fields, then the file, last. */
-function postForm(url: string, fields: Record<string, string>, content: Buffer | string, type = 'text/csv') {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  form.append('file', new Blob([typeof content === 'string' ? content : new Uint8Array(content)], { type }), 'upload');
-  return fetch(url, { method: 'POST', body: form });
 }
 
 async function uploadFile(fileName: string, contentType: string, content: Buffer | string): Promise<string> {

@@ -23,7 +23,7 @@ import { defaultPorts, type ShelfPorts } from '../../infra/local/start-shelf';
 import { randomUUID } from 'node:crypto';
 import { signToken } from '../../infra/local/local-issuer';
 import type { Role } from '../../shared/auth/caller';
-import { api, until } from './helpers';
+import { api, postForm, until } from './helpers';
 
 /** Forwards TCP to a server until cut; while cut, it refuses (closes) every connection. */
 class CuttableProxy {
@@ -239,22 +239,26 @@ it('keeps the chunks on the queue while PostgreSQL is unreachable and loads them
 
 it('ends a job PARTIALLY_LOADED when a chunk exhausts its tries, and a redrive carries it on to COMPLETED', async () => {
   const p = `DLQ${Date.now().toString(36).toUpperCase()}`;
-  const created = await api<{ importId: string; uploadUrl: string }>('POST', '/imports', {
-    baseUrl: stack.apiUrl,
-    token: adminToken(),
-    body: { fileName: 'outage.csv', contentType: 'text/csv' },
-  });
+  const created = await api<{ importId: string; upload: { url: string; fields: Record<string, string> } }>(
+    'POST',
+    '/imports',
+    {
+      baseUrl: stack.apiUrl,
+      token: adminToken(),
+      body: { fileName: 'outage.csv', contentType: 'text/csv' },
+    },
+  );
   expect(created.status).toBe(201);
   const { importId } = created.body;
 
   // The file processor needs no database: the chunk reaches the queue, the worker cannot load it.
   proxy.sever();
-  const upload = await fetch(created.body.uploadUrl, {
-    method: 'PUT',
-    headers: { 'content-type': 'text/csv' },
-    body: `sku,name,category,price,currency,stock\n${p}-1,Kept,tea,1,EUR,1\n${p}-2,Also kept,tea,2,EUR,2\n`,
-  });
-  expect(upload.status).toBe(200);
+  const upload = await postForm(
+    created.body.upload.url,
+    created.body.upload.fields,
+    `sku,name,category,price,currency,stock\n${p}-1,Kept,tea,1,EUR,1\n${p}-2,Also kept,tea,2,EUR,2\n`,
+  );
+  expect(upload.status).toBe(204);
   const partial = await until(
     'the job to end PARTIALLY_LOADED',
     async () => {
