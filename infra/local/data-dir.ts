@@ -4,9 +4,23 @@
  * root, else `.local/`. Every process that needs it asks here (npm start, the authorizer inside
  * serverless-offline, `npm run token`, `npm run redrive`, the tests), so all of them agree.
  */
-import { resolve } from 'node:path';
+import { lstatSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { repoRoot } from './service-config';
 
 export function localDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(repoRoot, env.SHELF_DATA_DIR || '.local');
+}
+
+/**
+ * Removes a data directory and what its parts kept elsewhere through a link (PostgreSQL's data
+ * out of its user's reach: local-postgres.ts; DynamoDB's tables on tmpfs: emulators.ts).
+ */
+export function removeDataDir(dataDir: string): void {
+  for (const name of readdirSync(dataDir, { withFileTypes: true }).map((entry) => entry.name)) {
+    const path = join(dataDir, name);
+    if (lstatSync(path).isSymbolicLink())
+      rmSync(resolve(dataDir, readlinkSync(path)), { recursive: true, force: true });
+  }
+  rmSync(dataDir, { recursive: true, force: true });
 }

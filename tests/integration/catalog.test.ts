@@ -95,6 +95,31 @@ describe('catalog on the local stack', () => {
     expect(rowCount).toBe(0);
   });
 
+  it('refuses text PostgreSQL could not store as given (a NUL, half a surrogate pair) with 400 naming the field', async () => {
+    const sku = uniqueSku();
+    const product = { name: 'Sencha', category: 'tea', priceCents: 100, currency: 'EUR', stock: 1 };
+
+    const nul = await api('PUT', `/products/${sku}`, {
+      token: adminToken(),
+      body: { ...product, name: 'Sen\u0000cha' },
+    });
+    const surrogate = await api('PUT', `/products/${sku}`, {
+      token: adminToken(),
+      body: { ...product, description: 'Green \ud83c tea' },
+    });
+
+    expect(nul.status).toBe(400);
+    expect(nul.body.error.details).toEqual([
+      { field: 'body.name', message: 'contains U+0000 (NUL), which cannot be stored' },
+    ]);
+    expect(surrogate.status).toBe(400);
+    expect(surrogate.body.error.details).toEqual([
+      expect.objectContaining({ field: 'body.description', message: expect.stringContaining('U+D83C') }),
+    ]);
+    const { rowCount } = await db().query('SELECT 1 FROM products WHERE sku = $1', [sku]);
+    expect(rowCount).toBe(0);
+  });
+
   it('lets only admins change the catalog', async () => {
     const sku = uniqueSku();
     const body = { name: 'x', category: 'tea', priceCents: 1, currency: 'EUR', stock: 1 };

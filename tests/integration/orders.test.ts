@@ -221,6 +221,22 @@ describe('bad order requests write nothing', () => {
     expect(await stockOf('TEA-SENCHA')).toBe(stockBefore);
   });
 
+  it('refuses a token whose sub PostgreSQL could not store with 400 naming token.sub, and places nothing', async () => {
+    const sub = 'shopper-\u0000-nul';
+    const stockBefore = await stockOf('TEA-SENCHA');
+
+    const response = await api('POST', '/orders', {
+      token: tokenFor('shopper', sub),
+      body: { lines: [{ sku: 'TEA-SENCHA', quantity: 1 }] },
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([
+      { field: 'token.sub', message: 'contains U+0000 (NUL), which cannot be stored' },
+    ]);
+    expect(await stockOf('TEA-SENCHA')).toBe(stockBefore);
+  });
+
   it('names the offending field', async () => {
     const response = await api('POST', '/orders', {
       token: shopper().token,

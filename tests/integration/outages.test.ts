@@ -8,7 +8,7 @@
 // - DynamoDB away during orders, admin edits and imports: PostgreSQL commits, the catalog read model
 //   lags, and converges on its own once DynamoDB is back (the catalog outbox).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-s
 import { Client, Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { freePorts } from '../../infra/local/free-ports';
+import { removeDataDir } from '../../infra/local/data-dir';
 import { repoRoot } from '../../infra/local/service-config';
 import { defaultPorts, type ShelfPorts } from '../../infra/local/start-shelf';
 import { randomUUID } from 'node:crypto';
@@ -154,7 +155,7 @@ afterAll(async () => {
   await dynamoProxy?.close();
   await pool?.end();
   await onServer((c) => c.query(`DROP DATABASE IF EXISTS ${database}`));
-  rmSync(dataDir, { recursive: true, force: true });
+  removeDataDir(dataDir);
 });
 
 /** A token this stack's authorizer accepts: signed with the issuer key in its own data directory. */
