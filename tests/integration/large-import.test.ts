@@ -1,15 +1,35 @@
 // An import at the size the pipeline promises locally: 200,000 rows (about 9.5 MB, 100 chunks)
 // through the local stack (presigned upload, S3 trigger, file processor, SQS, ETL worker) to
 // COMPLETED, with PostgreSQL and the DynamoDB read model agreeing on every product afterwards. One
-// row carries a NUL: it alone is rejected, its neighbours load.
+// row carries a NUL: it alone is rejected, its neighbours load. A stack of its own (own-stack.ts):
+// a catalog of 200,000 more products would slow the other tests' catalog searches (a scan).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { adminToken, api, closeDb, db, postForm, until } from './helpers';
+import { Pool } from 'pg';
+import { api, postForm, until } from './helpers';
+import { ownStackData, startOwnStack, type OwnStack } from './own-stack';
 
 const rowCount = 200_000;
 const nulRow = 123_457;
 
-afterAll(closeDb);
+let data: Awaited<ReturnType<typeof ownStackData>>;
+let shelf: OwnStack;
+let pool: Pool;
+
+beforeAll(async () => {
+  data = await ownStackData('large');
+  shelf = await startOwnStack(data);
+  pool = new Pool({ connectionString: data.databaseUrl, max: 2 });
+}, 330_000);
+
+afterAll(async () => {
+  await pool?.end();
+  await shelf?.stop();
+  await data?.remove();
+});
+
+const adminToken = () => shelf.tokenFor('admin');
+const db = () => pool;
 
 function catalogFile(p: string): string {
   const lines = ['sku,name,description,category,price,currency,stock'];
@@ -36,8 +56,8 @@ interface Job {
 async function readModel(p: string): Promise<Map<string, string>> {
   const client = DynamoDBDocumentClient.from(
     new DynamoDBClient({
-      endpoint: process.env.SHELF_TEST_DYNAMODB_URL,
-      region: process.env.SHELF_TEST_REGION,
+      endpoint: shelf.stack.endpoints.dynamodb,
+      region: shelf.stack.region,
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     }),
   );
@@ -46,7 +66,7 @@ async function readModel(p: string): Promise<Map<string, string>> {
   do {
     const page = await client.send(
       new ScanCommand({
-        TableName: process.env.SHELF_TEST_CATALOG_TABLE,
+        TableName: shelf.stack.resources.CatalogTable!.ref,
         FilterExpression: 'begins_with(sku, :p) AND attribute_not_exists(deletedAt)',
         ProjectionExpression: 'sku, version, stock',
         ExpressionAttributeValues: { ':p': `${p}-` },
@@ -69,7 +89,7 @@ it(
     const created = await api<{ importId: string; upload: { url: string; fields: Record<string, string> } }>(
       'POST',
       '/imports',
-      { token: adminToken(), body: { fileName: 'large.csv', contentType: 'text/csv' } },
+      { baseUrl: shelf.apiUrl, token: adminToken(), body: { fileName: 'large.csv', contentType: 'text/csv' } },
     );
     expect(created.status).toBe(201);
     const upload = await postForm(created.body.upload.url, created.body.upload.fields, content);
@@ -79,9 +99,10 @@ it(
       'the large import to finish',
       async () => {
         // A poll that meets a connection the busy local API server just closed is simply retried.
-        const job = await api<Job>('GET', `/imports/${created.body.importId}`, { token: adminToken() }).catch(
-          () => undefined,
-        );
+        const job = await api<Job>('GET', `/imports/${created.body.importId}`, {
+          baseUrl: shelf.apiUrl,
+          token: adminToken(),
+        }).catch(() => undefined);
         return job && ['COMPLETED', 'PARTIALLY_LOADED', 'FAILED'].includes(job.body.status) ? job.body : undefined;
       },
       12 * 60_000,

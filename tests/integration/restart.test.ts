@@ -1,42 +1,18 @@
 // A restart with a large catalog: the first start projects every product into an empty read model
 // (saying how far it has got while it does), Ctrl-C, and the next start projects nothing again,
 // because DynamoDB Local keeps its data and the catalog outbox is empty, whatever the catalog's
-// size. `npm start` on a database of its own (DATABASE_URL), like the outage tests' stack.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client, Pool } from 'pg';
-import { freePorts } from '../../infra/local/free-ports';
-import { removeDataDir } from '../../infra/local/data-dir';
-import { repoRoot } from '../../infra/local/service-config';
-import { defaultPorts, type ShelfPorts } from '../../infra/local/start-shelf';
+// size. A stack of its own (own-stack.ts).
+import { Pool } from 'pg';
 import { migrate } from '../../shared/adapters/postgres/migrator';
-import { api, until } from './helpers';
+import { api } from './helpers';
+import { ownStackData, startOwnStack } from './own-stack';
 
 const products = 50_000;
-const database = `restart_${process.pid}`;
-let dataDir: string;
-let databaseUrl: string;
-
-async function onServer(sql: string): Promise<void> {
-  const url = new URL(process.env.SHELF_TEST_DATABASE_URL!);
-  url.pathname = '/postgres';
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+let data: Awaited<ReturnType<typeof ownStackData>>;
 
 beforeAll(async () => {
-  await onServer(`CREATE DATABASE ${database}`);
-  const url = new URL(process.env.SHELF_TEST_DATABASE_URL!);
-  url.pathname = `/${database}`;
-  databaseUrl = url.toString();
-  const pool = new Pool({ connectionString: databaseUrl, max: 1 });
+  data = await ownStackData('restart');
+  const pool = new Pool({ connectionString: data.databaseUrl, max: 1 });
   try {
     await migrate(pool);
     await pool.query(
@@ -47,54 +23,13 @@ beforeAll(async () => {
   } finally {
     await pool.end();
   }
-  dataDir = mkdtempSync(join(tmpdir(), 'shelf-restart-'));
-  chmodSync(dataDir, 0o755);
 });
 
-afterAll(async () => {
-  removeDataDir(dataDir);
-  await onServer(`DROP DATABASE IF EXISTS ${database}`);
-});
-
-/** npm start until "Shelf is running"; resolves with its start-up lines and a way to stop it. */
-async function startShelf(ports: ShelfPorts) {
-  const env: NodeJS.ProcessEnv = { ...process.env, SHELF_DATA_DIR: dataDir, DATABASE_URL: databaseUrl };
-  for (const [name, port] of Object.entries(ports)) env[`SHELF_${name.toUpperCase()}_PORT`] = String(port);
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
-    cwd: repoRoot,
-    env,
-    detached: true,
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(-child.pid!, 'SIGINT');
-    await exited;
-  };
-  try {
-    await until(
-      '"Shelf is running"',
-      () => {
-        if (child.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
-        return output.includes('Shelf is running') ? true : undefined;
-      },
-      300_000,
-    );
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { lines: () => output.split('\n'), stop };
-}
+afterAll(() => data?.remove());
 
 it(`restarts with ${products.toLocaleString('en')} products without projecting them again`, async () => {
-  const ports = await freePorts(Object.keys(defaultPorts) as (keyof ShelfPorts)[]);
-  const apiUrl = `http://127.0.0.1:${ports.api}`;
-
-  const first = await startShelf(ports);
+  const first = await startOwnStack(data);
+  const { apiUrl } = first;
   try {
     // An empty read model gets every product, and the start says how far it has got meanwhile.
     expect(first.lines().find((l) => l.includes('from the outbox'))).toMatch(
@@ -106,7 +41,7 @@ it(`restarts with ${products.toLocaleString('en')} products without projecting t
     await first.stop();
   }
 
-  const second = await startShelf(ports);
+  const second = await startOwnStack(data);
   try {
     expect(second.lines().find((l) => l.includes('from the outbox'))).toMatch(
       /demo data: 0 products added; catalog read model: 0 projected from the outbox/,

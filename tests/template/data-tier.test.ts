@@ -23,6 +23,7 @@ const postgresFunctions = [
   'LoadImportChunkLambdaFunction',
   'MigrateDatabaseLambdaFunction',
   'PlaceOrderLambdaFunction',
+  'ProjectCatalogLambdaFunction',
   'PutProductLambdaFunction',
 ];
 
