@@ -20,6 +20,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { removeDataDir } from '../../infra/local/data-dir';
 import { freePorts } from '../../infra/local/free-ports';
 import { relocatedDataDir } from '../../infra/local/local-postgres';
 import { repoRoot } from '../../infra/local/service-config';
@@ -114,7 +115,8 @@ describe('npm start', () => {
     // The embedded PostgreSQL runs as the `postgres` user, who can then enter the folder.
     chmodSync(dataDir, 0o755);
   });
-  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+  // With what it links to elsewhere (DynamoDB's tables on tmpfs): data-dir.ts.
+  afterEach(() => existsSync(dataDir) && removeDataDir(dataDir));
 
   it('prints "Shelf is running" with the web and API URLs, serves both, and leaves nothing behind on Ctrl-C, in a clone inside a folder only its owner may enter', async () => {
     // As CI's clone under /root: mode 700, its programs and its .local/ out of other users' reach.
@@ -158,6 +160,7 @@ describe('npm start', () => {
       expect(await leftovers(postgresData, shelf.child)).toEqual([]);
     } finally {
       if (shelf.child.exitCode === null) process.kill(-shelf.child.pid!, 'SIGKILL');
+      if (existsSync(join(clone, '.local'))) removeDataDir(join(clone, '.local'));
       rmSync(folder, { recursive: true, force: true });
       rmSync(postgresData, { recursive: true, force: true });
     }
