@@ -5,13 +5,16 @@
  * (local-resources.ts). serverless-offline would otherwise pass them on unresolved.
  *
  * It also gives the HTTP API's CORS the local web server's origins (SHELF_WEB_ORIGINS), where a
- * deploy gets the CloudFront distribution's (serverless.yml, provider.httpApi.cors).
+ * deploy gets the CloudFront distribution's (serverless.yml, provider.httpApi.cors). And it points
+ * LAMBDA_TASK_ROOT (where Lambda unpacks a function's zip) at the repository, so that a file a
+ * function packages at its repository path (migrateDatabase's .sql files) is found, rather than
+ * under the /var/task serverless-offline names, which is no folder on this machine.
  *
  * It acts only when `npm start` runs serverless-offline (SHELF_LOCAL_RESOURCES holds the local
  * resources); `serverless package` leaves the intrinsics for CloudFormation.
  */
 import { localIntrinsics, type LocalResource } from './local-resources';
-import type { ServiceConfig } from './service-config';
+import { repoRoot, type ServiceConfig } from './service-config';
 
 type Environment = Record<string, unknown> | undefined;
 
@@ -51,6 +54,7 @@ export default class ResolveLocalEnvironment {
     };
     resolveAll(service.provider.environment);
     for (const definition of Object.values(service.functions)) resolveAll(definition.environment);
+    service.provider.environment = { ...service.provider.environment, LAMBDA_TASK_ROOT: repoRoot };
 
     const cors = service.provider.httpApi?.cors;
     const webOrigins = process.env.SHELF_WEB_ORIGINS;
