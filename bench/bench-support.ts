@@ -2,7 +2,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPostgres } from '../infra/local/emulators';
-import { repoRoot } from '../infra/local/service-config';
+import { repoRoot } from '../infra/service-config';
 import { Supervisor } from '../infra/local/supervisor';
 import { removeScratchDir, scratchDir, stopOnInterrupt } from './scratch-dir';
 

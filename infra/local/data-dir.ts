@@ -6,7 +6,7 @@
  */
 import { lstatSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { repoRoot } from './service-config';
+import { repoRoot } from '../service-config';
 
 export function localDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(repoRoot, env.SHELF_DATA_DIR || '.local');

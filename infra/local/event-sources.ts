@@ -23,7 +23,7 @@ import type { S3Event, S3EventRecord, SQSEvent, SQSMessageAttribute, SQSRecord }
 import type S3rver from 's3rver';
 import { localCredentials } from './emulators';
 import { localIntrinsics, type Intrinsics, type LocalEndpoints, type LocalResource } from './local-resources';
-import type { DestinationConfig, FunctionConfig, ServiceConfig, SqsEventSource } from './service-config';
+import type { DestinationConfig, FunctionConfig, ServiceConfig, SqsEventSource } from '../service-config';
 
 // ---------------------------------------------------------------------------------------------
 // Names

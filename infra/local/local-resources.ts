@@ -25,7 +25,7 @@ import {
   SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { CfnResource, ServiceConfig } from './service-config';
+import type { CfnResource, ServiceConfig } from '../service-config';
 
 export interface LocalEndpoints {
   dynamodb: string;

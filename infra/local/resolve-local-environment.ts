@@ -11,7 +11,7 @@
  * resources); `serverless package` leaves the intrinsics for CloudFormation.
  */
 import { localIntrinsics, type LocalResource } from './local-resources';
-import type { ServiceConfig } from './service-config';
+import type { ServiceConfig } from '../service-config';
 
 type Environment = Record<string, unknown> | undefined;
 

@@ -13,7 +13,7 @@ import { localCredentials, startDynamoDbLocal, startPostgres, startS3, startSqs 
 import { startEventSources } from './event-sources';
 import { createLocalResources, type LocalResource } from './local-resources';
 import { endInterruptedImports, projectCatalog, seedDemoCatalog } from './seed';
-import { frameworkEnv, loadServiceConfig, repoRoot, serverlessBin } from './service-config';
+import { frameworkEnv, loadServiceConfig, repoRoot, serverlessBin } from '../service-config';
 import { assertPortFree, Supervisor, waitForPort } from './supervisor';
 import { loadCloudFrontFunction } from './cloudfront-function';
 import { buildWebApp } from '../web/build-web-app';

@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { localCredentials } from '../local/emulators';
 import { localDataDir } from '../local/data-dir';
-import { loadServiceConfig, type ServiceConfig } from '../local/service-config';
+import { loadServiceConfig, type ServiceConfig } from '../service-config';
 
 export interface RedriveOptions {
   sqs: SQSClient;

@@ -7,7 +7,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts } from '../../infra/local/free-ports';
-import { repoRoot } from '../../infra/local/service-config';
+import { repoRoot } from '../../infra/service-config';
 import { defaultPorts, startShelf, type RunningShelf, type ShelfPorts } from '../../infra/local/start-shelf';
 
 declare global {

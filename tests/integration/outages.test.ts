@@ -19,7 +19,7 @@ import { Client, Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { freePorts } from '../../infra/local/free-ports';
 import { removeDataDir } from '../../infra/local/data-dir';
-import { repoRoot } from '../../infra/local/service-config';
+import { repoRoot } from '../../infra/service-config';
 import { defaultPorts, type ShelfPorts } from '../../infra/local/start-shelf';
 import { randomUUID } from 'node:crypto';
 import { signToken } from '../../infra/local/local-issuer';

@@ -13,7 +13,7 @@ import { Client } from 'pg';
 import { removeDataDir } from '../../infra/local/data-dir';
 import { signToken } from '../../infra/local/local-issuer';
 import { freePorts } from '../../infra/local/free-ports';
-import { repoRoot } from '../../infra/local/service-config';
+import { repoRoot } from '../../infra/service-config';
 import { defaultPorts, type ShelfPorts } from '../../infra/local/start-shelf';
 import type { Role } from '../../shared/auth/caller';
 import { until } from './helpers';

@@ -23,7 +23,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { removeDataDir } from '../../infra/local/data-dir';
 import { freePorts } from '../../infra/local/free-ports';
 import { relocatedDataDir } from '../../infra/local/local-postgres';
-import { repoRoot } from '../../infra/local/service-config';
+import { repoRoot } from '../../infra/service-config';
 import { defaultPorts, type ShelfPorts } from '../../infra/local/start-shelf';
 import { until } from './helpers';
 

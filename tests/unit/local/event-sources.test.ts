@@ -32,7 +32,7 @@ import {
   type S3rverRecord,
 } from '../../../infra/local/event-sources';
 import { localIntrinsics, type LocalResource } from '../../../infra/local/local-resources';
-import type { ServiceConfig } from '../../../infra/local/service-config';
+import type { ServiceConfig } from '../../../infra/service-config';
 
 const bucket = 'shelf-local-uploads-us-east-1-000000000000';
 const queueArn = (name: string) => `arn:aws:sqs:us-east-1:123456789012:${name}`;

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-export const repoRoot = join(__dirname, '..', '..');
+export const repoRoot = join(__dirname, '..');
 
 export interface HttpApiEvent {
   httpApi: { method: string; path: string; authorizer?: { name: string } };
