@@ -7,7 +7,7 @@ import { lambdaContext } from '../../helpers/http-events';
 const addContext = jest.spyOn(logger, 'addContext');
 const resetKeys = jest.spyOn(logger, 'resetKeys');
 const coldStart = jest.spyOn(metrics, 'captureColdStartMetric');
-const publish = jest.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => undefined);
+const publish = jest.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
 
 beforeEach(() => jest.clearAllMocks());
 

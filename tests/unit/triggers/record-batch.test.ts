@@ -16,7 +16,7 @@ function sqsEvent(...bodies: { messageId: string; body: string }[]): SQSEvent {
 }
 
 // Nothing to flush here: keep Powertools from warning about empty metrics.
-jest.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => undefined);
+jest.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
 
 describe('recordBatch', () => {
   it('hands each valid record, payload parsed, to the handler in order, and reports no failures', async () => {
