@@ -40,7 +40,8 @@ export interface LocalResource {
   arn?: string;
 }
 
-const localAccountId = '000000000000';
+/** The account id in every local ARN (what moto, LocalStack and DynamoDB Local use too). */
+export const localAccountId = '000000000000';
 
 type Json = unknown;
 
