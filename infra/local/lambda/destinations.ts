@@ -22,6 +22,8 @@ export interface DestinationDelivery {
   deliver(arn: string, message: DestinationMessage): Promise<void>;
   /** How log lines name the target (e.g. its logical id), when the delivery knows it. */
   describe?(arn: string): string | undefined;
+  /** Frees what it holds (a client), once every trigger that sends records has stopped. */
+  close?(): void;
 }
 
 /** `sqs` for `arn:aws:sqs:us-east-1:000000000000:queue`. */
@@ -39,6 +41,12 @@ export class Destinations {
   /** The target's name for a log line. */
   describe(arn: string): string {
     return this.deliveries.get(arnService(arn))?.describe?.(arn) ?? arn;
+  }
+
+  /** Once every trigger has stopped: nothing is sent any more. */
+  close(): void {
+    for (const delivery of this.deliveries.values()) delivery.close?.();
+    this.deliveries.clear();
   }
 
   /** Delivers the message; rejects saying why it could not (no local delivery for that service). */
