@@ -20,7 +20,7 @@ import {
   type MessageAttributeValue,
   type SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
-import { localCredentials } from '../local/emulators';
+import { localCredentials } from '../local/aws/local-credentials';
 import { localDataDir } from '../local/data-dir';
 import { loadServiceConfig, type ServiceConfig } from '../service-config';
 

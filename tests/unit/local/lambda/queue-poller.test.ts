@@ -54,7 +54,7 @@ describe('queue poller', () => {
     const queue = new FakeQueue();
     queue.send('m-1', 'm-2', 'm-3');
     const lines: string[] = [];
-    const invoke = jest.fn(() =>
+    const invoke = jest.fn((_key: string, _event: unknown) =>
       Promise.resolve<Invocation>({ status: 200, payload: { batchItemFailures: [{ itemIdentifier: 'm-2' }] } }),
     );
     const poller = startQueuePoller({
