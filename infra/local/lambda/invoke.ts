@@ -107,9 +107,14 @@ export function localInvoker(
     );
 }
 
-/** The function's error message, for a log line. */
+/**
+ * The function's error message, for a log line; its error type when the message is empty (an
+ * error whose message is a getter loses it on its way out of serverless-offline's worker).
+ */
 export function errorMessage(invocation: Invocation): string {
-  const payload = invocation.payload as { errorMessage?: unknown; Message?: unknown } | null;
-  const message = payload?.errorMessage ?? payload?.Message;
-  return typeof message === 'string' ? message : (invocation.functionError ?? 'failed');
+  const payload = invocation.payload as { errorMessage?: unknown; errorType?: unknown; Message?: unknown } | null;
+  for (const text of [payload?.errorMessage, payload?.Message, payload?.errorType]) {
+    if (typeof text === 'string' && text) return text;
+  }
+  return invocation.functionError ?? 'failed';
 }

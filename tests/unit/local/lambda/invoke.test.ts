@@ -85,6 +85,13 @@ describe('the Invoke API', () => {
     expect(errorMessage(invocation)).toBe('not a CSV');
   });
 
+  it('names the error type when the message is empty', () => {
+    expect(
+      errorMessage({ status: 200, functionError: 'Unhandled', payload: { errorMessage: '', errorType: 'ZodError' } }),
+    ).toBe('ZodError');
+    expect(errorMessage({ status: 200, functionError: 'Unhandled', payload: null })).toBe('Unhandled');
+  });
+
   it('turns a function host that does not answer into a failed invocation, not an exception', async () => {
     fetchMock.mockRejectedValue(new Error('connect ECONNREFUSED'));
 
