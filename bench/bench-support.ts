@@ -1,8 +1,8 @@
 /** What the benchmarks share: a scratch PostgreSQL, timing, and the results file. */
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPostgres } from '../infra/local/emulators';
-import { repoRoot } from '../infra/local/service-config';
+import { startPostgres } from '../infra/local/aws/rds/service';
+import { repoRoot } from '../infra/service-config';
 import { Supervisor } from '../infra/local/supervisor';
 import { removeScratchDir, scratchDir, stopOnInterrupt } from './scratch-dir';
 

@@ -25,7 +25,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { build } from 'esbuild';
 import { v7 as uuidv7 } from 'uuid';
-import { repoRoot } from '../infra/local/service-config';
+import { repoRoot } from '../infra/service-config';
 import { fmt, timed, writeSection } from './bench-support';
 import { removeScratchDir, scratchDir } from './scratch-dir';
 

@@ -12,7 +12,7 @@
  *       npm run publish:web -- --stage <stage> [--region R] [--dir <built app>] [--prune-assets]
  */
 import { parseArgs } from 'node:util';
-import { loadServiceConfig } from '../local/service-config';
+import { loadServiceConfig } from '../service-config';
 import { buildAndPublish, type AwsAccess } from './publish-aws';
 
 /** The parts of the framework the plugin uses. */

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { localCredentials } from '../local/emulators';
+import { localCredentials } from '../local/aws/local-credentials';
 import { repoRoot } from './lab-pages';
 
 /** The parts of .local/stack.json a check's environment comes from. */

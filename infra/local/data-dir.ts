@@ -6,7 +6,7 @@
  */
 import { lstatSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { repoRoot } from './service-config';
+import { repoRoot } from '../service-config';
 
 export function localDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(repoRoot, env.SHELF_DATA_DIR || '.local');
@@ -14,7 +14,8 @@ export function localDataDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * Removes a data directory and what its parts kept elsewhere through a link (PostgreSQL's data
- * out of its user's reach: local-postgres.ts; DynamoDB's tables on tmpfs: emulators.ts).
+ * out of its user's reach: aws/rds/local-postgres.ts; DynamoDB's tables on tmpfs:
+ * aws/dynamodb/dynamodb-local.ts).
  */
 export function removeDataDir(dataDir: string): void {
   for (const name of readdirSync(dataDir, { withFileTypes: true }).map((entry) => entry.name)) {

@@ -14,7 +14,7 @@
  * resources); `serverless package` leaves the intrinsics for CloudFormation.
  */
 import { localIntrinsics, type LocalResource } from './local-resources';
-import { repoRoot, type ServiceConfig } from './service-config';
+import { repoRoot, type ServiceConfig } from '../service-config';
 
 type Environment = Record<string, unknown> | undefined;
 

@@ -1,7 +1,9 @@
 /**
- * The whole shop on one machine: emulators for DynamoDB, S3 and SQS, a real PostgreSQL, the
- * resources declared in serverless.yml created on them, migrations and demo data, and
- * serverless-offline serving the HTTP API. Used by `npm start` (start.ts) and by the
+ * The whole shop on one machine, derived from the list of service modules (aws/services.ts): each
+ * service's emulator started side by side with the reading of serverless.yml and the web app's
+ * build, the resources serverless.yml declares created by the module for their type (in the
+ * list's order), migrations and demo data, serverless-offline serving the functions with every
+ * module's environment, then every module's triggers. Used by `npm start` (start.ts) and by the
  * integration tests (tests/integration/global-setup.ts), on different ports.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,27 +11,19 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
 import { migrate } from '../../shared/adapters/postgres/migrator';
-import { localCredentials, startDynamoDbLocal, startPostgres, startS3, startSqs } from './emulators';
-import { startEventSources } from './event-sources';
-import { createLocalResources, type LocalResource } from './local-resources';
-import { endInterruptedImports, projectCatalog, seedDemoCatalog } from './seed';
-import { frameworkEnv, loadServiceConfig, repoRoot, serverlessBin } from './service-config';
-import { assertPortFree, Supervisor, waitForPort } from './supervisor';
-import { loadCloudFrontFunction } from './cloudfront-function';
+import { frameworkEnv, loadServiceConfig, repoRoot, serverlessBin, type ServiceConfig } from '../service-config';
 import { buildWebApp } from '../web/build-web-app';
+import { localCredentials } from './aws/local-credentials';
+import type { LocalService, RunningTriggers, StartedService } from './aws/local-service';
+import { services, type ServiceName } from './aws/services';
+import { loadCloudFrontFunction } from './cloudfront-function';
+import { Destinations } from './lambda/destinations';
+import { localInvoker } from './lambda/invoke';
+import { localIntrinsics, type LocalResource } from './local-resources';
+import type { ShelfPorts } from './ports';
+import { endInterruptedImports, projectCatalog, seedDemoCatalog } from './seed';
+import { assertPortFree, Supervisor, waitForPort } from './supervisor';
 import { startWebServer } from './web-server';
-
-export interface ShelfPorts {
-  /** The web app (infra/local/web-server.ts). */
-  web: number;
-  api: number;
-  lambda: number;
-  websocket: number;
-  dynamodb: number;
-  s3: number;
-  sqs: number;
-  postgres: number;
-}
 
 export interface ShelfOptions {
   ports: ShelfPorts;
@@ -57,12 +51,15 @@ export interface ShelfOptions {
 export interface RunningShelf {
   webUrl: string;
   apiUrl: string;
-  /** serverless-offline's Lambda Invoke API (what the local event sources call). */
+  /** serverless-offline's Lambda Invoke API (what the local triggers and `npm run invoke` call). */
   lambdaEndpoint: string;
   databaseUrl: string;
-  endpoints: { dynamodb: string; s3: string; sqs: string };
+  /** Every started service's endpoint, by its name. */
+  endpoints: Record<ServiceName, string>;
   resources: Map<string, LocalResource>;
   region: string;
+  /** Resolves once no trigger is gathering, invoking or retrying. */
+  idle(): Promise<void>;
   stop(): Promise<void>;
   /** Rejects when a part of the stack dies after start. */
   crashed: Promise<never>;
@@ -79,16 +76,20 @@ async function whileWaiting<T>(work: Promise<T>, say: (seconds: number) => void,
   }
 }
 
-export const defaultPorts: ShelfPorts = {
-  web: 8080,
-  api: 3000,
-  lambda: 3002,
-  websocket: 3001,
-  dynamodb: 8000,
-  s3: 4569,
-  sqs: 9324,
-  postgres: 54329,
-};
+/** The modules as the start-up loops over them: their own Started types do not matter there. */
+const modules = services as readonly LocalService<StartedService & { endpoint?: string }>[];
+
+/** A URL as stack.json keeps it: without a password. */
+function withoutPassword(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    if (!url.password) return endpoint;
+    url.password = '';
+    return url.toString();
+  } catch {
+    return endpoint;
+  }
+}
 
 export async function startShelf({
   ports,
@@ -111,7 +112,7 @@ export async function startShelf({
 
   const start = async (): Promise<RunningShelf> => {
     mkdirSync(dataDir, { recursive: true });
-    // The slow, independent parts start together.
+    // The slow, independent parts start together: every emulator, serverless.yml, the web build.
     await assertPortFree('web app', ports.web);
     const webRoot = join(dataDir, 'web');
     const webBuild = new AbortController();
@@ -120,42 +121,47 @@ export async function startShelf({
     supervisor.add('serverless print', () => Promise.resolve(reading.abort()));
     // The browser may call the app by either name; the API's and S3's CORS rules allow both.
     const webOrigins = [`http://127.0.0.1:${ports.web}`, `http://localhost:${ports.web}`, ...extraWebOrigins];
-    const [config, dynamodb, s3, sqs, databaseUrl] = await whileWaiting(
+    const [config, startedList] = await whileWaiting(
       Promise.all([
         loadServiceConfig(stage, process.env, reading.signal).then((c) => (step('read serverless.yml'), c)),
-        startDynamoDbLocal(supervisor, ports.dynamodb, join(dataDir, 'dynamodb'), fail).then(
-          (u) => (step(`DynamoDB Local on ${u}`), u),
+        Promise.all(
+          modules.map(
+            async (service): Promise<StartedService & { endpoint?: string }> =>
+              (await service.start?.({
+                port: ports[service.name as ServiceName],
+                dataDir: join(dataDir, service.name),
+                supervisor,
+                fail,
+                log: step,
+                webOrigins,
+              })) ?? {},
+          ),
         ),
-        startS3(supervisor, ports.s3, join(dataDir, 's3')).then(
-          (s) => (step(`S3 (s3rver behind its front) on ${s.endpoint}`), s),
-        ),
-        startSqs(supervisor, ports.sqs).then((u) => (step(`SQS (local-aws-sqs) on ${u}`), u)),
-        startPostgres(supervisor, ports.postgres, join(dataDir, 'postgres'), 'shelf', fail).then((postgres) => {
-          const elsewhere = postgres.dataDir && postgres.dataDir !== join(dataDir, 'postgres');
-          step(
-            `PostgreSQL ready${elsewhere ? ` (data in ${postgres.dataDir}, where its postgres user can reach it)` : ''}`,
-          );
-          return postgres.url;
-        }),
         buildWebApp(webRoot, webBuild.signal).then(() => step('web app built (Vite)')),
       ]),
       (seconds) => step(`still starting the emulators, PostgreSQL and the web app build… ${seconds} s`),
     );
     const region = config.provider.region;
-    const endpoints = { dynamodb, s3: s3.endpoint, sqs };
+    const startedBy = new Map(modules.map((service, i) => [service, startedList[i]!]));
+    const endpoints = Object.fromEntries(
+      modules.flatMap((service) => {
+        const { endpoint } = startedBy.get(service)!;
+        return endpoint ? [[service.name, endpoint]] : [];
+      }),
+    ) as Record<ServiceName, string>;
 
-    const pool = new Pool({ connectionString: databaseUrl, max: 2 });
+    const pool = new Pool({ connectionString: endpoints.rds, max: 2 });
     let resources: Map<string, LocalResource>;
     try {
       const [applied, created] = await Promise.all([
         migrate(pool),
-        createLocalResources(config, endpoints, localCredentials, webOrigins),
+        createResources(config, startedBy, endpoints, webOrigins),
       ]);
       resources = created;
       step(
         `migrations: ${applied.length ? applied.join(', ') : 'up to date'}; resources: ${[...created.keys()].join(', ')}`,
       );
-      const local = { endpoint: dynamodb, region, credentials: localCredentials };
+      const local = { endpoint: endpoints.dynamodb, region, credentials: localCredentials };
       const ended = await endInterruptedImports(local, resources.get('ImportsTable')!.ref);
       if (ended.length) step(`imports left unfinished by the last run, now FAILED: ${ended.join(', ')}`);
       const seeded = await seedDemoCatalog(pool);
@@ -180,11 +186,10 @@ export async function startShelf({
       AWS_REGION: region,
       AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-      // The SDK's service-specific endpoints: handlers run unchanged against the emulators.
-      AWS_ENDPOINT_URL_DYNAMODB: functionsDynamoDbEndpoint ?? dynamodb,
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqs,
-      DATABASE_URL: databaseUrl,
+      // Every module's variables: the SDK's service-specific endpoints (AWS_ENDPOINT_URL_*), so
+      // handlers run unchanged against the emulators, and DATABASE_URL.
+      ...startedList.reduce<Record<string, string>>((env, s) => ({ ...env, ...s.functionEnv }), {}),
+      ...(functionsDynamoDbEndpoint ? { AWS_ENDPOINT_URL_DYNAMODB: functionsDynamoDbEndpoint } : {}),
       // The authorizer (offline-authorizer.ts) checks tokens against this stack's issuer key.
       SHELF_DATA_DIR: resolve(dataDir),
       // serverless.yml, custom.esbuild: this stack's own build folder (see the comment there).
@@ -226,22 +231,20 @@ export async function startShelf({
     await waitForPort('serverless-offline Lambda endpoint', ports.lambda, { timeoutMs: 10_000, failed: givenUp });
     step('HTTP API (serverless-offline) ready');
 
-    // S3 notifications and SQS event source mappings, which serverless-offline does not run. They
-    // stop before serverless-offline does (the supervisor stops in reverse order), so no batch is
-    // cut off mid-invocation by the function host going away.
+    // The triggers serverless-offline does not run, each module's own. They stop before
+    // serverless-offline does (the supervisor stops in reverse order), so no batch is cut off
+    // mid-invocation by the function host going away.
     const apiUrl = `http://127.0.0.1:${ports.api}`;
     const lambdaEndpoint = `http://127.0.0.1:${ports.lambda}`;
-    const eventSources = await startEventSources({
-      config,
+    const triggers = await startTriggers(config, startedBy, {
       resources,
       endpoints,
-      region,
-      lambdaEndpoint,
-      s3Server: s3.server,
+      dataDir,
+      invoke: localInvoker(lambdaEndpoint, config),
       log: step,
+      supervisor,
     });
-    supervisor.add('event sources', () => eventSources.stop());
-    step(`event sources: ${eventSources.sources.join('; ') || 'none declared'}`);
+    step(`event sources: ${triggers.flatMap((t) => t.sources).join('; ') || 'none declared'}`);
 
     const routeFunction = config.resources.Resources.WebRouteFunction?.Properties?.FunctionCode;
     if (typeof routeFunction !== 'string') throw new Error('serverless.yml declares no WebRouteFunction code');
@@ -249,40 +252,37 @@ export async function startShelf({
       port: ports.web,
       root: webRoot,
       apiUrl,
-      s3Endpoint: s3.endpoint,
+      s3Endpoint: endpoints.s3,
       viewerRequest: loadCloudFrontFunction(routeFunction),
       dataDir,
     });
     supervisor.add('web app', () => web.stop());
     step(`web app on ${web.url}`);
 
-    // Where scripts (npm run redrive) find this stack; gone again once it stops.
-    const stackFile = join(dataDir, 'stack.json');
-    writeFileSync(
-      stackFile,
-      `${JSON.stringify(
-        {
-          webUrl: web.url,
-          apiUrl,
-          lambdaEndpoint,
-          region,
-          endpoints,
-          resources: Object.fromEntries([...resources].map(([id, { ref, arn }]) => [id, { ref, arn }])),
-        },
-        null,
-        2,
-      )}\n`,
-    );
-    supervisor.add('stack.json', () => rm(stackFile, { force: true }));
+    writeStackFiles(dataDir, supervisor, config, {
+      webUrl: web.url,
+      apiUrl,
+      lambdaEndpoint,
+      region,
+      endpoints: Object.fromEntries(Object.entries(endpoints).map(([name, url]) => [name, withoutPassword(url)])),
+      stackInfo: Object.fromEntries(
+        modules.flatMap((service) => {
+          const { stackInfo } = startedBy.get(service)!;
+          return stackInfo ? [[service.name, stackInfo]] : [];
+        }),
+      ),
+      resources: Object.fromEntries(resources),
+    });
 
     return {
       webUrl: web.url,
       apiUrl,
       lambdaEndpoint,
-      databaseUrl,
+      databaseUrl: endpoints.rds,
       endpoints,
       resources,
       region,
+      idle: async () => void (await Promise.all(triggers.map((t) => t.idle()))),
       stop: () => supervisor.stopAll(),
       crashed,
     };
@@ -304,4 +304,97 @@ export async function startShelf({
     process.off('uncaughtException', strayError);
     process.off('unhandledRejection', strayError);
   }
+}
+
+type Started = Map<LocalService<StartedService & { endpoint?: string }>, StartedService & { endpoint?: string }>;
+
+/** Every module creates the resources of its types, in the list's order. */
+async function createResources(
+  config: ServiceConfig,
+  startedBy: Started,
+  endpoints: Record<string, string>,
+  webOrigins: readonly string[],
+): Promise<Map<string, LocalResource>> {
+  const resources = new Map<string, LocalResource>();
+  const intrinsics = localIntrinsics(config, resources);
+  const declared = Object.entries(config.resources.Resources);
+  for (const [service, started] of startedBy) {
+    if (!service.createResources || !service.resourceTypes?.length) continue;
+    const types = service.resourceTypes;
+    const created = await service.createResources(
+      declared.filter(([, resource]) => types.includes(resource.Type)),
+      {
+        config,
+        region: config.provider.region,
+        started,
+        intrinsics,
+        credentials: localCredentials,
+        webOrigins,
+        endpoints,
+      },
+    );
+    for (const [id, resource] of created) resources.set(id, resource);
+  }
+  return resources;
+}
+
+async function startTriggers(
+  config: ServiceConfig,
+  startedBy: Started,
+  context: {
+    resources: Map<string, LocalResource>;
+    endpoints: Record<string, string>;
+    dataDir: string;
+    invoke: ReturnType<typeof localInvoker>;
+    log: (line: string) => void;
+    supervisor: Supervisor;
+  },
+): Promise<RunningTriggers[]> {
+  const destinations = new Destinations();
+  const intrinsics = localIntrinsics(config, context.resources);
+  const running: RunningTriggers[] = [];
+  // All stop together, and only then do the destinations close: a trigger still finishing may be
+  // sending a record to another service's destination.
+  context.supervisor.add('triggers', async () => {
+    await Promise.all(running.map((triggers) => triggers.stop()));
+    destinations.close();
+  });
+  for (const [service, started] of startedBy) {
+    if (!service.startTriggers) continue;
+    running.push(
+      await service.startTriggers({
+        config,
+        region: config.provider.region,
+        started,
+        resources: context.resources,
+        intrinsics,
+        endpoints: context.endpoints,
+        credentials: localCredentials,
+        invoke: context.invoke,
+        destinations,
+        dataDir: join(context.dataDir, service.name),
+        log: context.log,
+      }),
+    );
+  }
+  return running;
+}
+
+/**
+ * Where scripts find this stack (npm run redrive, npm run invoke): stack.json, and the
+ * serverless.yml it runs as the framework printed it (serverless.json); gone again once it stops.
+ */
+function writeStackFiles(
+  dataDir: string,
+  supervisor: Supervisor,
+  config: ServiceConfig,
+  stack: Record<string, unknown>,
+) {
+  const stackFile = join(dataDir, 'stack.json');
+  const configFile = join(dataDir, 'serverless.json');
+  writeFileSync(configFile, `${JSON.stringify(config)}\n`);
+  writeFileSync(stackFile, `${JSON.stringify({ stage: config.provider.stage, ...stack }, null, 2)}\n`);
+  supervisor.add('stack.json', () =>
+    Promise.all([rm(stackFile, { force: true }), rm(configFile, { force: true })]).then(() => undefined),
+  );
 }

@@ -1,27 +1,15 @@
 /**
  * npm start: runs the whole shop locally until Ctrl-C. Ports can be moved with SHELF_*_PORT
- * variables and the data directory (default .local/) with SHELF_DATA_DIR (see README);
- * DATABASE_URL points it at your own PostgreSQL instead of the embedded one.
+ * variables (one per part: ports.ts) and the data directory (default .local/) with SHELF_DATA_DIR
+ * (see README); DATABASE_URL points it at your own PostgreSQL instead of the embedded one.
  */
 import { localDataDir } from './data-dir';
-import { defaultPorts, startShelf, type ShelfPorts } from './start-shelf';
+import { portsFromEnv } from './ports';
+import { startShelf } from './start-shelf';
 import { Supervisor } from './supervisor';
 
-function port(name: keyof ShelfPorts): number {
-  const variable = `SHELF_${name.toUpperCase()}_PORT`;
-  const value = process.env[variable];
-  if (value === undefined) return defaultPorts[name];
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) {
-    throw new Error(`${variable} must be a port number, not "${value}"`);
-  }
-  return parsed;
-}
-
 async function main() {
-  const ports = Object.fromEntries(
-    Object.keys(defaultPorts).map((k) => [k, port(k as keyof ShelfPorts)]),
-  ) as unknown as ShelfPorts;
+  const ports = portsFromEnv();
   const supervisor = new Supervisor();
   let stopping = false;
   const stop = async (reason: string, code: number) => {

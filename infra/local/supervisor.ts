@@ -4,6 +4,7 @@
  * never a log line.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -109,6 +110,14 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'S
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
   await exited;
   clearTimeout(timer);
+}
+
+/** Stops an in-process server now: open keep-alive connections (SDK clients keep them) included. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }
 
 function canConnect(port: number, host: string): Promise<boolean> {

@@ -18,7 +18,7 @@ import { securityHeaders } from '../../services/web/add-security-headers';
 import { roles } from '../../shared/auth/caller';
 import { errorBody } from '../../shared/http/error-response';
 import { HttpError } from '../../shared/http/http-error';
-import { validate } from '../../shared/http/http-route';
+import { validate } from '../../shared/triggers/http-route';
 import { cacheControlFor } from '../web/cache-control';
 import type { ViewerRequestFunction } from './cloudfront-function';
 import { signToken } from './local-issuer';

@@ -20,9 +20,9 @@ import {
   type MessageAttributeValue,
   type SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
-import { localCredentials } from '../local/emulators';
+import { localCredentials } from '../local/aws/local-credentials';
 import { localDataDir } from '../local/data-dir';
-import { loadServiceConfig, type ServiceConfig } from '../local/service-config';
+import { loadServiceConfig, type ServiceConfig } from '../service-config';
 
 export interface RedriveOptions {
   sqs: SQSClient;

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from '../local/service-config';
+import { repoRoot } from '../service-config';
 
 const viteBin = join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
 export const viteConfig = join(repoRoot, 'frontend', 'vite.config.mts');

@@ -4,7 +4,7 @@ import { createPool } from '../../shared/adapters/postgres/pool';
 import { PostgresProductRepository } from '../../shared/adapters/postgres/product-repository';
 import { skuPath } from '../../shared/catalog/catalog-requests';
 import { deleteProduct } from '../../shared/catalog/catalog-service';
-import { httpRoute } from '../../shared/http/http-route';
+import { httpRoute } from '../../shared/triggers/http-route';
 import { noContent } from '../../shared/http/responses';
 
 const pool = createPool();

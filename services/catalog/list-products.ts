@@ -4,7 +4,7 @@ import { documentClient } from '../../shared/adapters/dynamodb/client';
 import { catalogQuery } from '../../shared/catalog/catalog-requests';
 import { browseCatalog } from '../../shared/catalog/catalog-service';
 import { config } from '../../shared/config';
-import { httpRoute } from '../../shared/http/http-route';
+import { httpRoute } from '../../shared/triggers/http-route';
 import { ok } from '../../shared/http/responses';
 
 const catalog = new DynamoDbCatalogReadModel(documentClient, config('catalogTable'));

@@ -6,7 +6,7 @@ import { PostgresProductRepository } from '../../shared/adapters/postgres/produc
 import { skuPath } from '../../shared/catalog/catalog-requests';
 import { saveProduct } from '../../shared/catalog/catalog-service';
 import { productInputSchema } from '../../shared/catalog/product';
-import { httpRoute } from '../../shared/http/http-route';
+import { httpRoute } from '../../shared/triggers/http-route';
 import { ok } from '../../shared/http/responses';
 
 const pool = createPool();

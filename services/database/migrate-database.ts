@@ -3,13 +3,10 @@
 // same migrator `npm start` runs (shared/adapters/postgres/migrator.ts), and waits for its answer.
 // Create and Update migrate; Delete leaves the database alone. docs/deploy.md, "Migrations at deploy".
 import type { Pool } from 'pg';
-import {
-  customResourceHandler,
-  type CustomResourceOutcome,
-} from '../../shared/adapters/cloudformation/custom-resource';
 import { migrate } from '../../shared/adapters/postgres/migrator';
 import { createPool } from '../../shared/adapters/postgres/pool';
-import { logger, metrics, MetricUnit, observedHandler } from '../../shared/observability';
+import { logger, metrics, MetricUnit } from '../../shared/observability';
+import { customResourceHandler, type CustomResourceOutcome } from '../../shared/triggers/custom-resource';
 
 /** Data.applied beyond this length becomes a count and a range (the whole answer must fit 4 KB). */
 export const maxAppliedLength = 1024;
@@ -36,12 +33,10 @@ async function runMigrations(): Promise<CustomResourceOutcome> {
   };
 }
 
-export const handler = observedHandler(
-  customResourceHandler({
-    create: runMigrations,
-    update: runMigrations,
-    // Deleting the stack (or rolling back a failed Create) does nothing to the database: whether it
-    // is kept, snapshotted or deleted is the Database resource's own DeletionPolicy.
-    delete: () => Promise.resolve({ reason: 'Nothing to do: the database is left to its DeletionPolicy' }),
-  }),
-);
+export const handler = customResourceHandler({
+  create: runMigrations,
+  update: runMigrations,
+  // Deleting the stack (or rolling back a failed Create) does nothing to the database: whether it
+  // is kept, snapshotted or deleted is the Database resource's own DeletionPolicy.
+  delete: () => Promise.resolve({ reason: 'Nothing to do: the database is left to its DeletionPolicy' }),
+});

@@ -1,6 +1,6 @@
 // GET /health (public): liveness for monitors and the web app.
 import { config } from '../../shared/config';
-import { httpRoute } from '../../shared/http/http-route';
+import { httpRoute } from '../../shared/triggers/http-route';
 import { ok } from '../../shared/http/responses';
 
 const stage = config('stage');

@@ -6,7 +6,7 @@ import { S3UploadStore } from '../../shared/adapters/s3/upload-store';
 import { config } from '../../shared/config';
 import { createImportSchema } from '../../shared/imports/import-requests';
 import { createImport } from '../../shared/imports/import-service';
-import { httpRoute } from '../../shared/http/http-route';
+import { httpRoute } from '../../shared/triggers/http-route';
 import { created } from '../../shared/http/responses';
 
 const deps = {

@@ -7,7 +7,7 @@ import { S3UploadStore } from '../../shared/adapters/s3/upload-store';
 import { config } from '../../shared/config';
 import { importIdPath } from '../../shared/imports/import-requests';
 import { getImport } from '../../shared/imports/import-service';
-import { httpRoute } from '../../shared/http/http-route';
+import { httpRoute } from '../../shared/triggers/http-route';
 import { ok } from '../../shared/http/responses';
 
 const deps = {

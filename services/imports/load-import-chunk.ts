@@ -1,21 +1,19 @@
 // The ETL worker: SQS import queue → PostgreSQL + catalog read model (services/imports/functions.yml,
-// loadImportChunk). Powertools' batch processor validates each message against the chunk schema,
-// loads the valid ones, and reports the failed ones alone (ReportBatchItemFailures): they come back
-// after the visibility timeout and, after maxReceiveCount tries, go to the dead-letter queue. On
-// that last try the job is told, so it ends (PARTIALLY_LOADED) instead of waiting for ever.
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { parser } from '@aws-lambda-powertools/batch/parser';
-import type { ParsedRecord } from '@aws-lambda-powertools/batch/types';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+// loadImportChunk). recordBatch (shared/triggers/record-batch.ts) validates each message against the
+// chunk schema, loads the valid ones, and reports the failed ones alone (ReportBatchItemFailures):
+// they come back after the visibility timeout and, after maxReceiveCount tries, go to the
+// dead-letter queue. On that last try the job is told, so it ends (PARTIALLY_LOADED) instead of
+// waiting for ever.
 import { catalogProjection } from '../../shared/adapters/catalog-projection';
 import { documentClient } from '../../shared/adapters/dynamodb/client';
 import { DynamoDbImportJobStore } from '../../shared/adapters/dynamodb/import-job-store';
 import { PostgresCatalogImportLoader } from '../../shared/adapters/postgres/catalog-import-loader';
 import { createPool } from '../../shared/adapters/postgres/pool';
 import { config } from '../../shared/config';
-import { importChunkSchema, type ImportChunk } from '../../shared/imports/import-chunk';
+import { importChunkSchema } from '../../shared/imports/import-chunk';
 import { loadChunk, recordChunkDeadLettered } from '../../shared/imports/import-service';
-import { logger, metrics, MetricUnit, observedHandler } from '../../shared/observability';
+import { logger, metrics, MetricUnit } from '../../shared/observability';
+import { recordBatch, type BatchRecord } from '../../shared/triggers/record-batch';
 
 const pool = createPool();
 const deps = {
@@ -27,9 +25,7 @@ const deps = {
 // The queue's RedrivePolicy maxReceiveCount (serverless.yml, params.importMaxReceives).
 const maxReceives = Number(config('importMaxReceives'));
 
-const processor = new BatchProcessor(EventType.SQS, { parser, innerSchema: importChunkSchema, transformer: 'json' });
-
-async function loadRecord(record: ParsedRecord<SQSRecord, ImportChunk>): Promise<void> {
+async function loadRecord(record: BatchRecord<'SQS', typeof importChunkSchema>): Promise<void> {
   const chunk = record.body;
   let result: Awaited<ReturnType<typeof loadChunk>>;
   try {
@@ -60,6 +56,7 @@ async function loadRecord(record: ParsedRecord<SQSRecord, ImportChunk>): Promise
 
 // One chunk at a time: each is one transaction on one of the pool's connections, and chunks of a
 // batch loaded side by side would only queue for them (or time out waiting).
-export const handler = observedHandler((event: SQSEvent, context) =>
-  processPartialResponse(event, loadRecord, processor, { context, processInParallel: false }),
+export const handler = recordBatch(
+  { source: 'SQS', payload: importChunkSchema, transformer: 'json', processInParallel: false },
+  loadRecord,
 );

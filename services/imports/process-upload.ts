@@ -1,7 +1,6 @@
 // The file processor: S3 ObjectCreated on uploads/*.csv(.gz) (UploadsBucket's notification,
 // infra/resources/storage.yml). Streams each uploaded file into chunks on the import queue and a
 // rejects report, and records the counts on the import job.
-import { S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
 import { documentClient } from '../../shared/adapters/dynamodb/client';
 import { DynamoDbImportJobStore } from '../../shared/adapters/dynamodb/import-job-store';
 import { s3 } from '../../shared/adapters/s3/client';
@@ -10,7 +9,8 @@ import { SqsChunkQueue } from '../../shared/adapters/sqs/chunk-queue';
 import { sqs } from '../../shared/adapters/sqs/client';
 import { config } from '../../shared/config';
 import { processUpload, type ProcessOutcome } from '../../shared/imports/import-service';
-import { logger, metrics, MetricUnit, observedHandler } from '../../shared/observability';
+import { logger, metrics, MetricUnit } from '../../shared/observability';
+import { decodeS3Key, s3Notification } from '../../shared/triggers/s3-notification';
 
 const deps = {
   jobs: new DynamoDbImportJobStore(documentClient, config('importsTable')),
@@ -19,18 +19,14 @@ const deps = {
   queue: new SqsChunkQueue(sqs, config('importQueueUrl')),
 };
 
-/** S3 event keys are URL-encoded, with spaces as '+'. */
-const decodeKey = (key: string) => decodeURIComponent(key.replace(/\+/g, ' '));
-
-export const handler = observedHandler(async (event: unknown): Promise<ProcessOutcome[]> => {
-  // An event that is not an S3 notification is a wiring mistake: failing sends it to the
-  // function's on-failure destination, where it can be looked at.
-  const { Records } = S3Schema.parse(event);
+// An event that is not an S3 notification fails (s3Notification), so it goes to the function's
+// on-failure destination, where it can be looked at.
+export const handler = s3Notification(async ({ Records }): Promise<ProcessOutcome[]> => {
   const outcomes: ProcessOutcome[] = [];
   for (const record of Records) {
     const object = {
       bucket: record.s3.bucket.name,
-      key: decodeKey(record.s3.object.key),
+      key: decodeS3Key(record.s3.object.key),
       eTag: record.s3.object.eTag ?? record.s3.object.sequencer ?? '',
     };
     logger.appendKeys({ key: object.key });

@@ -1,7 +1,7 @@
 // GET /orders?limit=&cursor= (signed in): the caller's own orders, newest first.
 import { PostgresOrderStore } from '../../shared/adapters/postgres/order-store';
 import { createPool } from '../../shared/adapters/postgres/pool';
-import { httpRoute } from '../../shared/http/http-route';
+import { httpRoute } from '../../shared/triggers/http-route';
 import { ok } from '../../shared/http/responses';
 import { myOrdersQuery } from '../../shared/orders/order-requests';
 import { listMyOrders } from '../../shared/orders/order-service';

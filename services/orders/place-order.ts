@@ -5,7 +5,7 @@ import { retrySafe } from '../../shared/adapters/dynamodb/idempotency';
 import { PostgresOrderStore } from '../../shared/adapters/postgres/order-store';
 import { createPool } from '../../shared/adapters/postgres/pool';
 import { config } from '../../shared/config';
-import { httpRoute, validate } from '../../shared/http/http-route';
+import { httpRoute, validate } from '../../shared/triggers/http-route';
 import { created } from '../../shared/http/responses';
 import { metrics, MetricUnit } from '../../shared/observability';
 import type { OrderLineInput } from '../../shared/orders/order';

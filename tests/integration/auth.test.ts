@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { foreignPrivateKeyPem, localIssuer, signToken } from '../../infra/local/local-issuer';
-import { repoRoot } from '../../infra/local/service-config';
+import { repoRoot } from '../../infra/service-config';
 import { api } from './helpers';
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -7,8 +7,9 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts } from '../../infra/local/free-ports';
-import { repoRoot } from '../../infra/local/service-config';
-import { defaultPorts, startShelf, type RunningShelf, type ShelfPorts } from '../../infra/local/start-shelf';
+import { freeShelfPorts } from '../../infra/local/ports';
+import { startShelf, type RunningShelf } from '../../infra/local/start-shelf';
+import { repoRoot } from '../../infra/service-config';
 
 declare global {
   var shelfUnderTest: RunningShelf | undefined;
@@ -24,7 +25,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.SHELF_DATA_DIR = dataDir;
   // A DATABASE_URL from the environment would point the tests at someone's real database.
   delete process.env.DATABASE_URL;
-  const ports = await freePorts(Object.keys(defaultPorts) as (keyof ShelfPorts)[]);
+  const ports = await freeShelfPorts();
   // The browser tests' second web server (the deployed sign-in, web-app.test.ts): the API's CORS
   // must let its pages call too.
   const { signInWeb } = await freePorts(['signInWeb']);

@@ -1,6 +1,6 @@
 // The import pipeline through the local stack, as an admin uses it: POST /imports, POST the file
 // to S3 with the presigned form, watch GET /imports/{id}. S3's notification starts the file
-// processor, the import queue feeds the ETL worker (infra/local/event-sources.ts runs both
+// processor, the import queue feeds the ETL worker (infra/local/aws/s3 and aws/sqs run both
 // triggers as declared in serverless.yml), and the results are checked in PostgreSQL, the catalog
 // API and the rejects report.
 import { randomUUID } from 'node:crypto';
@@ -10,7 +10,7 @@ import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parse } from 'csv-parse/sync';
 import { v7 as uuidv7 } from 'uuid';
-import { invokeFunction } from '../../infra/local/event-sources';
+import { invokeFunction } from '../../infra/local/lambda/invoke';
 import s3SampleEvent from '../fixtures/events/s3-event.json';
 import { adminToken, api, closeDb, db, postForm, tokenFor, until } from './helpers';
 

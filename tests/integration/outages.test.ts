@@ -17,10 +17,9 @@ import { promisify } from 'node:util';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Client, Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { freePorts } from '../../infra/local/free-ports';
 import { removeDataDir } from '../../infra/local/data-dir';
-import { repoRoot } from '../../infra/local/service-config';
-import { defaultPorts, type ShelfPorts } from '../../infra/local/start-shelf';
+import { repoRoot } from '../../infra/service-config';
+import { freeShelfPorts, portEnv } from '../../infra/local/ports';
 import { randomUUID } from 'node:crypto';
 import { signToken } from '../../infra/local/local-issuer';
 import type { Role } from '../../shared/auth/caller';
@@ -113,7 +112,7 @@ beforeAll(async () => {
   const proxyPort = await proxy.listen();
   const throughProxy = new URL(url);
   throughProxy.port = String(proxyPort);
-  const ports = await freePorts(Object.keys(defaultPorts) as (keyof ShelfPorts)[]);
+  const ports = await freeShelfPorts();
   dynamoProxy = new CuttableProxy({ host: '127.0.0.1', port: ports.dynamodb });
   const dynamoProxyPort = await dynamoProxy.listen();
   dataDir = mkdtempSync(join(tmpdir(), 'shelf-outage-'));
@@ -126,7 +125,7 @@ beforeAll(async () => {
     DATABASE_URL: throughProxy.toString(),
     SHELF_FUNCTIONS_DYNAMODB_ENDPOINT: `http://127.0.0.1:${dynamoProxyPort}`,
   };
-  for (const [name, port] of Object.entries(ports)) env[`SHELF_${name.toUpperCase()}_PORT`] = String(port);
+  Object.assign(env, portEnv(ports));
   shelf = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], { cwd: repoRoot, env, detached: true });
   shelf.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   shelf.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

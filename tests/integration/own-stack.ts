@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { removeDataDir } from '../../infra/local/data-dir';
 import { signToken } from '../../infra/local/local-issuer';
-import { freePorts } from '../../infra/local/free-ports';
-import { repoRoot } from '../../infra/local/service-config';
-import { defaultPorts, type ShelfPorts } from '../../infra/local/start-shelf';
+import { freeShelfPorts, portEnv } from '../../infra/local/ports';
+import { repoRoot } from '../../infra/service-config';
 import type { Role } from '../../shared/auth/caller';
 import { until } from './helpers';
 
@@ -42,7 +41,7 @@ export async function ownStackData(name: string) {
   return {
     databaseUrl: url.toString(),
     dataDir,
-    ports: await freePorts(Object.keys(defaultPorts) as (keyof ShelfPorts)[]),
+    ports: await freeShelfPorts(),
     async remove() {
       removeDataDir(dataDir);
       await onServer(`DROP DATABASE IF EXISTS ${database}`);
@@ -63,7 +62,7 @@ export interface OwnStack {
 /** `npm start` on that data, until "Shelf is running" (a second stack bundles every function again: minutes on a busy machine). */
 export async function startOwnStack(data: Awaited<ReturnType<typeof ownStackData>>): Promise<OwnStack> {
   const env: NodeJS.ProcessEnv = { ...process.env, SHELF_DATA_DIR: data.dataDir, DATABASE_URL: data.databaseUrl };
-  for (const [name, port] of Object.entries(data.ports)) env[`SHELF_${name.toUpperCase()}_PORT`] = String(port);
+  Object.assign(env, portEnv(data.ports));
   // Its own process group, so that Ctrl-C reaches it as in a terminal.
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
     cwd: repoRoot,

@@ -21,15 +21,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { removeDataDir } from '../../infra/local/data-dir';
-import { freePorts } from '../../infra/local/free-ports';
-import { relocatedDataDir } from '../../infra/local/local-postgres';
-import { repoRoot } from '../../infra/local/service-config';
-import { defaultPorts, type ShelfPorts } from '../../infra/local/start-shelf';
+import { relocatedDataDir } from '../../infra/local/aws/rds/local-postgres';
+import { repoRoot } from '../../infra/service-config';
+import { freeShelfPorts, portEnv, type ShelfPorts } from '../../infra/local/ports';
 import { until } from './helpers';
 
 let ports: ShelfPorts;
 beforeAll(async () => {
-  ports = await freePorts(Object.keys(defaultPorts) as (keyof ShelfPorts)[]);
+  ports = await freeShelfPorts();
 });
 
 function portOpen(port: number): Promise<boolean> {
@@ -49,7 +48,7 @@ function start({ dataDir, clone, preload }: { dataDir?: string; clone?: string; 
   delete env.DATABASE_URL;
   delete env.SHELF_DATA_DIR;
   if (dataDir) env.SHELF_DATA_DIR = dataDir;
-  for (const [name, port] of Object.entries(ports)) env[`SHELF_${name.toUpperCase()}_PORT`] = String(port);
+  Object.assign(env, portEnv(ports));
   const preloads = preload ? ['--import', preload] : [];
   // Its own process group, like a terminal's foreground job, so the test can send Ctrl-C to it.
   const child = spawn(process.execPath, ['--import', 'tsx', ...preloads, 'infra/local/start.ts'], {
@@ -75,7 +74,7 @@ async function leftovers(dataDir: string, child: ChildProcess): Promise<string[]
         line.includes(dataDir) ||
         line.includes(`-port ${ports.dynamodb}`) ||
         line.includes(`--httpPort ${ports.api}`) ||
-        line.includes(`-p ${ports.postgres} `),
+        line.includes(`-p ${ports.rds} `),
     )
     .filter((line) => !line.includes(` ${child.pid} `));
   return [...open, ...processes];

@@ -15,7 +15,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { parse } from 'csv-parse/sync';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadCloudFrontFunction } from '../../infra/local/cloudfront-function';
-import { loadServiceConfig, repoRoot } from '../../infra/local/service-config';
+import { loadServiceConfig, repoRoot } from '../../infra/service-config';
 import { startWebServer } from '../../infra/local/web-server';
 import { adminToken, api, closeDb, createProduct, orderCountFor, tokenFor, uniqueSku } from './helpers';
 

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { frameworkEnv, repoRoot, serverlessBin } from '../../infra/local/service-config';
+import { frameworkEnv, repoRoot, serverlessBin } from '../../infra/service-config';
 
 export const packageDir = join(repoRoot, '.serverless');
 export const packagedTemplatePath = join(packageDir, 'cloudformation-template-update-stack.json');

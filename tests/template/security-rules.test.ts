@@ -6,7 +6,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../infra/local/service-config';
+import { repoRoot } from '../../infra/service-config';
 import { readTemplate, resourcesOfType } from './cloudformation';
 import { packagedTemplatePath } from './global-setup';
 import { checkTemplate, formatViolations, securityRules, type Violation } from './security-rules';

@@ -4,24 +4,26 @@
  * functions' environment and .local/stack.json are all derived from the list of these modules
  * (services.ts): adding a service is adding one module and one line there.
  */
+import type { Destinations } from '../lambda/destinations';
 import type { Invocation } from '../lambda/invoke';
 import type { LocalResource, Intrinsics } from '../local-resources';
 import type { CfnResource, ServiceConfig } from '../../service-config';
 import type { Supervisor } from '../supervisor';
 
 export interface ServiceStartContext {
-  config: ServiceConfig;
-  region: string;
-  /** The port this service was given (its SHELF_<NAME>_PORT, or the default). */
+  /** The port this service was given (its port variable, or the default). */
   port: number;
   /** This service's own folder inside the stack's data directory (created on demand). */
   dataDir: string;
   supervisor: Supervisor;
   /** Call when the emulator dies after start: the whole stack stops. */
-  fail(error: Error): void;
-  log(line: string): void;
+  fail: (error: Error) => void;
+  /** One line per step, e.g. `DynamoDB Local on http://127.0.0.1:8000`. */
+  log: (line: string) => void;
   /** The origins the local web app is served from (CORS rules name them locally). */
   webOrigins: readonly string[];
+  // No serverless.yml here: emulators start while the framework is still reading it (the slowest
+  // independent step); what depends on it belongs in createResources or startTriggers.
 }
 
 export interface StartedService {
@@ -29,7 +31,7 @@ export interface StartedService {
   endpoint?: string;
   /** Variables the functions get, e.g. `{ AWS_ENDPOINT_URL_KINESIS: endpoint }`. */
   functionEnv?: Record<string, string>;
-  /** Extra entries for .local/stack.json (e.g. a page showing what the emulator holds). */
+  /** Extra entries for .local/stack.json, under `stackInfo.<name>` (e.g. a page showing what the emulator holds). */
   stackInfo?: Record<string, unknown>;
 }
 
@@ -62,16 +64,43 @@ export interface TriggerContext<S extends StartedService> {
   intrinsics: Intrinsics;
   endpoints: Record<string, string>;
   credentials: { accessKeyId: string; secretAccessKey: string };
-  /** Lambda's Invoke API (RequestResponse) on the local function host. */
-  invoke(functionKey: string, event: unknown, signal?: AbortSignal): Promise<Invocation>;
-  log(line: string): void;
+  /** Lambda's Invoke API (RequestResponse) on the local function host; never rejects. */
+  invoke: (functionKey: string, event: unknown, signal?: AbortSignal) => Promise<Invocation>;
+  /**
+   * Where asynchronous invocations and stream mappings send their records, by the ARN's service.
+   * A service that can receive them registers its delivery here in its startTriggers (SQS does);
+   * deliveries are looked up when a record is sent, so the order of the services does not matter.
+   */
+  destinations: Destinations;
+  /** This service's own folder in the stack's data directory (stream checkpoints go there). */
+  dataDir: string;
+  log: (line: string) => void;
 }
 
-export interface LocalService<S extends StartedService = StartedService> {
-  /** Lower case, e.g. `kinesis`; its port variable is SHELF_<NAME>_PORT. */
-  readonly name: string;
-  /** The port the emulator listens on when SHELF_<NAME>_PORT is not set (omit: no emulator). */
+/** What `npm run invoke` asks each service for a function's default event. */
+export interface SampleEventRequest {
+  config: ServiceConfig;
+  region: string;
+  functionKey: string;
+  /**
+   * One entry of the function's `events` (e.g. `{ sqs: {...} }`), in their order; undefined when
+   * the function declares none of its own and triggers declared on resources are asked for (a
+   * bucket's notification names the function, not the other way round).
+   */
+  declared?: Record<string, unknown>;
+  resources: Map<string, LocalResource>;
+  intrinsics: Intrinsics;
+  /** A sample event from tests/fixtures/events/ (AWS's own), parsed; a fresh copy each call. */
+  fixture: (name: string) => unknown;
+}
+
+export interface LocalService<S extends StartedService = StartedService, N extends string = string> {
+  /** Lower case, e.g. `kinesis`: the key of its port and endpoint. Give it as a literal type (`N`). */
+  readonly name: N;
+  /** The port the emulator listens on when its port variable is not set (omit: no emulator). */
   readonly defaultPort?: number;
+  /** The variable that moves its port, when not SHELF_<NAME>_PORT (kept from before the module). */
+  readonly portVariable?: string;
   start?(context: ServiceStartContext): Promise<S>;
   /** CloudFormation types this module creates, e.g. `AWS::Kinesis::Stream`. */
   readonly resourceTypes?: readonly string[];
@@ -81,4 +110,9 @@ export interface LocalService<S extends StartedService = StartedService> {
   ): Promise<Map<string, LocalResource>>;
   /** Starts the triggers this service fires, once the functions can be invoked. */
   startTriggers?(context: TriggerContext<S>): Promise<RunningTriggers>;
+  /**
+   * The event this service would send the function, for `npm run invoke` without --event, with
+   * the local names (bucket, queue ARN) filled in; undefined when `request` is not its trigger.
+   */
+  sampleEvent?(request: SampleEventRequest): unknown;
 }

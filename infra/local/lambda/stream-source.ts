@@ -29,7 +29,9 @@ export interface StreamReader<R> {
   /**
    * Up to `limit` records of a shard: after the sequence number `after` (exclusive), or from
    * `startingPosition` when the shard has no checkpoint yet. A reader may keep the iterator it
-   * got last and go on from it when `after` is the last record it returned.
+   * got last and go on from it when `after` is the last record it returned. Until a first record
+   * is returned `after` stays unset: a reader asked for LATEST again goes on from the iterator it
+   * got first, or records put between two reads would be missed.
    */
   read(
     shardId: string,

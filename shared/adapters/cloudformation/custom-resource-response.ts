@@ -61,7 +61,7 @@ export interface SendOptions {
 
 /**
  * The defaults fit the 10 seconds the custom resource keeps for its last answer
- * (custom-resource.ts): at most 3 × 2 s of PUTs and 0.75 s of pauses.
+ * (shared/triggers/custom-resource.ts): at most 3 × 2 s of PUTs and 0.75 s of pauses.
  */
 export const defaultSendOptions: Required<SendOptions> = { attempts: 3, attemptTimeoutMs: 2_000, retryDelayMs: 250 };
 

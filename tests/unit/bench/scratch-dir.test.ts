@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeStaleScratchDirs } from '../../../bench/scratch-dir';
-import { repoRoot } from '../../../infra/local/service-config';
+import { repoRoot } from '../../../infra/service-config';
 
 let root: string;
 beforeEach(() => {

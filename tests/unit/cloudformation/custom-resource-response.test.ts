@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { failureReason } from '../../../shared/adapters/cloudformation/custom-resource';
+import { failureReason } from '../../../shared/triggers/custom-resource';
 import {
   maxResponseBytes,
   responseBody,

@@ -1,7 +1,7 @@
 // The publishing plugin as the Serverless Framework loads it: through the CommonJS shim that
 // serverless.yml lists, in a process of its own (jest resolves modules its own way).
 import { execFileSync } from 'node:child_process';
-import { repoRoot } from '../../../infra/local/service-config';
+import { repoRoot } from '../../../infra/service-config';
 
 function loadPlugin(): { hooks: string[]; name: string } {
   const script = `

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parse } from 'csv-parse/sync';
-import { checkPostPolicy } from '../../../infra/local/s3-post-object';
+import { checkPostPolicy } from '../../../infra/local/aws/s3/s3-post-object';
 import { S3UploadStore } from '../../../shared/adapters/s3/upload-store';
 import type { RejectedRow } from '../../../shared/imports/catalog-file';
 import { csvHeader } from './import-fixtures';
@@ -99,7 +99,7 @@ describe('presigned uploads (POST)', () => {
     const { fields } = await store.presignUpload(key, 'text/csv', maxBytes, 900);
 
     expect(fields['X-Amz-Signature']).toBe(expectedSignature(fields, 'unit'));
-    // And the local S3 front (infra/local/s3-post-object.ts) takes the form as it is.
+    // And the local S3 front (infra/local/aws/s3/s3-post-object.ts) takes the form as it is.
     const form = Object.entries(fields).map(([name, value]) => ({ name, value }));
     await expect(checkPostPolicy(form, bucket, new Map([['unit', 'unit']]), new Date())).resolves.toEqual({
       minBytes: 0,

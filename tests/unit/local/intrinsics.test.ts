@@ -72,6 +72,22 @@ describe('Intrinsics', () => {
       );
     });
 
+    it("resolves an attribute the resource's module recorded, such as a table's StreamArn", () => {
+      const streamArn =
+        'arn:aws:dynamodb:us-east-1:000000000000:table/shelf-local-audit/stream/2026-03-01T10:00:00.000';
+      const withStream = intrinsics.with(
+        new Map([
+          [
+            'AuditTable',
+            { type: 'AWS::DynamoDB::Table', ref: 'shelf-local-audit', attributes: { StreamArn: streamArn } },
+          ],
+        ]),
+      );
+
+      expect(withStream.resolve({ 'Fn::GetAtt': ['AuditTable', 'StreamArn'] })).toBe(streamArn);
+      expect(withStream.resolve({ 'Fn::Sub': '${AuditTable.StreamArn}' })).toBe(streamArn);
+    });
+
     it('throws naming an attribute the local stack does not have', () => {
       expect(() => intrinsics.resolve({ 'Fn::GetAtt': ['CatalogTable', 'StreamArn'] })).toThrow(
         'CatalogTable.StreamArn',
@@ -163,6 +179,16 @@ describe('Intrinsics', () => {
         ],
         Nothing: null,
       });
+    });
+
+    it("with() sees a module's own resources as it creates them, besides the earlier ones", () => {
+      const creating = new Map<string, LocalResource>();
+      const own = intrinsics.with(creating);
+      creating.set('ImportQueue', { type: 'AWS::SQS::Queue', ref: 'http://q/imports', arn: 'arn:q:imports' });
+
+      expect(own.resolve({ 'Fn::GetAtt': ['ImportQueue', 'Arn'] })).toBe('arn:q:imports');
+      expect(own.resolve({ Ref: 'CatalogTable' })).toBe('shelf-local-catalog');
+      expect(() => intrinsics.resolve({ Ref: 'ImportQueue' })).toThrow('ImportQueue');
     });
 
     it('sees resources created after it was constructed (the map is shared with the creator)', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localDataDir } from '../../../infra/local/data-dir';
 import { signingKeyFile, signToken } from '../../../infra/local/local-issuer';
-import { repoRoot } from '../../../infra/local/service-config';
+import { repoRoot } from '../../../infra/service-config';
 
 const saved = process.env.SHELF_DATA_DIR;
 const made: string[] = [];

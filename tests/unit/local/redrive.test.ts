@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { redrive, redriveQueues, resendEntry, sendBatches } from '../../../infra/ops/redrive';
-import type { ServiceConfig } from '../../../infra/local/service-config';
+import type { ServiceConfig } from '../../../infra/service-config';
 
 const sourceQueueUrl = 'http://127.0.0.1:9324/123456789012/shelf-local-imports';
 const deadLetterQueueUrl = 'http://127.0.0.1:9324/123456789012/shelf-local-imports-dlq';

@@ -1,6 +1,6 @@
 // The local-only plugin that readies serverless-offline's functions: their intrinsic environment
 // values made local, and Lambda's task root where a packaged function's files are (the repository).
-import { repoRoot } from '../../../infra/local/service-config';
+import { repoRoot } from '../../../infra/service-config';
 import { defaultMigrationsDir, readMigrations } from '../../../shared/adapters/postgres/migrator';
 
 // The .ts module itself: jest would otherwise pick resolve-local-environment.cjs, the framework's entry.

@@ -1,9 +1,10 @@
-// Where DynamoDB Local keeps its tables (infra/local/emulators.ts dynamoDbStore): on tmpfs behind a
-// link in the data directory, kept across starts, started afresh for a new data directory.
+// Where DynamoDB Local keeps its tables (dynamoDbStore, infra/local/aws/dynamodb/dynamodb-local.ts):
+// on tmpfs behind a link in the data directory, kept across starts, started afresh for a new data
+// directory.
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dynamoDbStore } from '../../../infra/local/emulators';
+import { dynamoDbStore } from '../../../../infra/local/aws/dynamodb/dynamodb-local';
 
 let scratch: string;
 let tmpfs: string;

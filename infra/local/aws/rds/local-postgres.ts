@@ -36,7 +36,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from 'pg';
-import { stopChild, type Supervisor, waitForPort } from './supervisor';
+import { stopChild, type Supervisor, waitForPort } from '../../supervisor';
 
 /** Who PostgreSQL runs as: the `postgres` user when we are root, else ourselves (undefined). */
 export interface PostgresUser {

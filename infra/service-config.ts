@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-export const repoRoot = join(__dirname, '..', '..');
+export const repoRoot = join(__dirname, '..');
 
 export interface HttpApiEvent {
   httpApi: { method: string; path: string; authorizer?: { name: string } };
@@ -41,7 +41,11 @@ export interface FunctionConfig {
   reservedConcurrency?: number;
   /** Retries of a failed asynchronous invocation (0-2; Lambda's default is 2). */
   maximumRetryAttempts?: number;
+  /** Seconds an asynchronous event may wait to be tried (60-21600; Lambda's default is 6 hours). */
+  maximumEventAge?: number;
   destinations?: { onSuccess?: DestinationConfig; onFailure?: DestinationConfig };
+  /** The dead-letter queue or topic of asynchronous invocations: an ARN (or an intrinsic giving one). */
+  onError?: unknown;
 }
 
 export interface CfnResource {

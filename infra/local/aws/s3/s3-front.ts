@@ -1,5 +1,5 @@
 /**
- * The local S3's front door. s3rver (emulators.ts) keeps S3's API on the local disk, but it checks
+ * The local S3's front door. s3rver (local-s3.ts) keeps S3's API on the local disk, but it checks
  * no SigV4 signature and serves anonymous requests, so locally nothing would show that the
  * presigned upload is what protects the uploads bucket. This front listens where the functions,
  * scripts and browser reach S3 and passes on to s3rver only what S3 would serve for Shelf's

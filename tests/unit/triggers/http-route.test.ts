@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { handler as putProduct } from '../../../services/catalog/put-product';
 import { handler as getHealth } from '../../../services/health/get-health';
 import { PostgresProductRepository } from '../../../shared/adapters/postgres/product-repository';
-import { httpRoute, maxBodyBytes } from '../../../shared/http/http-route';
+import { httpRoute, maxBodyBytes } from '../../../shared/triggers/http-route';
 import { ok } from '../../../shared/http/responses';
 import jwtSample from '../../fixtures/events/apigw-v2-request-jwt-authorizer.json';
 import sqsSample from '../../fixtures/events/sqs-event.json';

@@ -1,8 +1,9 @@
 /**
- * A Lambda-backed CloudFormation custom resource that always answers, exactly once. CloudFormation
+ * customResourceHandler: the wrapper for a Lambda-backed CloudFormation custom resource, on the
+ * observed-handler core (observed-handler.ts). It always answers, exactly once. CloudFormation
  * invokes the function asynchronously and then waits for a PUT to the request's ResponseURL
- * (custom-resource-response.ts); a function that ends without one leaves the stack waiting until
- * the resource's ServiceTimeout. So every path answers:
+ * (shared/adapters/cloudformation/custom-resource-response.ts); a function that ends without one
+ * leaves the stack waiting until the resource's ServiceTimeout. So every path answers:
  *
  * - the request is validated (the Powertools parser's schemas); one that is not valid but says
  *   where to answer is answered FAILED with what is wrong;
@@ -24,13 +25,14 @@ import {
 } from '@aws-lambda-powertools/parser/schemas/cloudformation-custom-resource';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { logger } from '../../observability';
 import {
   sendCustomResourceResponse,
   type CustomResourceResponse,
   type CustomResourceStatus,
   type SendOptions,
-} from './custom-resource-response';
+} from '../adapters/cloudformation/custom-resource-response';
+import { logger } from '../observability';
+import { observedHandler } from './observed-handler';
 
 // Powertools' schemas leave out PhysicalResourceId, which CloudFormation sends with every Update
 // and Delete (zod would drop it from the parsed request).
@@ -106,7 +108,7 @@ export function customResourceHandler(
 ): (event: unknown, context: Context) => Promise<void> {
   const reserveMs = options.reserveMs ?? defaultReserveMs;
 
-  return async (event, context) => {
+  return observedHandler(async (event: unknown, context: Context): Promise<void> => {
     const started = Date.now();
     const logs = `logs: ${context.logGroupName} ${context.logStreamName}`;
     const respond = (
@@ -197,5 +199,5 @@ export function customResourceHandler(
       const late = await work;
       logger.warn('Finished after CloudFormation was answered; not answered again', { late });
     }
-  };
+  });
 }

@@ -11,9 +11,9 @@ import {
   maxPreDataBytes,
   readFormHead,
   type FormField,
-} from '../../../infra/local/s3-post-object';
-import { parseAmzDate, S3Refusal } from '../../../infra/local/s3-signature';
-import { S3UploadStore } from '../../../shared/adapters/s3/upload-store';
+} from '../../../../infra/local/aws/s3/s3-post-object';
+import { parseAmzDate, S3Refusal } from '../../../../infra/local/aws/s3/s3-signature';
+import { S3UploadStore } from '../../../../shared/adapters/s3/upload-store';
 
 const boundary = 'xYzZY';
 

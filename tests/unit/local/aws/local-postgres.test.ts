@@ -1,7 +1,7 @@
 // As root (a container, CI), the local PostgreSQL runs as the `postgres` user, who cannot enter a
 // mode-700 folder such as /root or a `mktemp -d`: its programs and its data are then kept where
-// that user can reach them (infra/local/local-postgres.ts). The whole stack started that way is
-// tested in tests/integration/start-stop.test.ts.
+// that user can reach them (infra/local/aws/rds/local-postgres.ts). The whole stack started that
+// way is tested in tests/integration/start-stop.test.ts.
 import { execFileSync } from 'node:child_process';
 import { cpSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import {
   reachableDataDir,
   reachablePrograms,
   relocatedDataDir,
-} from '../../../infra/local/local-postgres';
+} from '../../../../infra/local/aws/rds/local-postgres';
 
 const asRoot = process.getuid?.() === 0;
 const user = postgresUser();

@@ -1,17 +1,19 @@
 /**
- * httpRoute: the wrapper every API Gateway (HTTP API, payload 2.0) handler uses, written once.
- * It validates the event with the Powertools parser schema, checks the caller's role, parses and
- * validates the JSON body, path and query with zod, runs the route, and maps the result or the
- * error to a response. Handlers stay a few lines long: validate, call one domain function, map.
+ * httpRoute: the wrapper every API Gateway (HTTP API, payload 2.0) handler uses, written once, on
+ * the observed-handler core (observed-handler.ts). It validates the event with the Powertools
+ * parser schema, checks the caller's role, parses and validates the JSON body, path and query with
+ * zod, runs the route, and maps the result or the error to a response. Handlers stay a few lines
+ * long: validate, call one domain function, map.
  */
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { callerFromClaims, callerIdProblem, type Caller, type Role } from '../auth/caller';
-import { logger, metrics, MetricUnit, traceInvocation, tracer } from '../observability';
-import { errorBody, errorResponse } from './error-response';
-import { HttpError } from './http-error';
-import type { HttpResponse } from './responses';
+import { errorBody, errorResponse } from '../http/error-response';
+import { HttpError } from '../http/http-error';
+import type { HttpResponse } from '../http/responses';
+import { logger, metrics, MetricUnit, tracer } from '../observability';
+import { observedHandler } from './observed-handler';
 
 /** Request bodies above this are refused before parsing (the API has no large uploads; S3 does). */
 export const maxBodyBytes = 64 * 1024;
@@ -117,27 +119,22 @@ export function httpRoute<
   Q extends Schema = undefined,
   const R extends readonly Role[] | undefined = undefined,
 >(spec: RouteSpec<B, P, Q, R>, route: (request: RouteRequest<B, P, Q, R>) => Promise<HttpResponse>) {
-  return async (rawEvent: unknown, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
-    logger.addContext(context);
-    metrics.captureColdStartMetric();
+  return observedHandler(async (rawEvent: unknown, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     const parsed = httpApiEventSchema.safeParse(rawEvent);
     if (!parsed.success) {
       // Only a misconfigured trigger sends something else; the caller is not at fault.
       logger.error('Event is not an HTTP API payload 2.0 event', { issues: parsed.error.issues });
       metrics.addMetric('ServerError', MetricUnit.Count, 1);
-      metrics.publishStoredMetrics();
       return toResult({ statusCode: 500, body: errorBody('INTERNAL', 'Unexpected event', null) });
     }
     const event = parsed.data;
     logger.appendKeys({ route: event.routeKey, requestId: event.requestContext.requestId });
-    const response = await traceInvocation(() => respond(event, context));
+    const response = await respond(event, context);
     const outcome = response.statusCode >= 500 ? 'ServerError' : response.statusCode >= 400 ? 'ClientError' : 'Success';
     metrics.addDimension('route', event.routeKey);
     metrics.addMetric(outcome, MetricUnit.Count, 1);
-    metrics.publishStoredMetrics();
-    logger.resetKeys();
     return toResult(response);
-  };
+  });
 
   async function respond(event: HttpApiEvent, context: Context): Promise<HttpResponse> {
     tracer.putAnnotation('route', event.routeKey);

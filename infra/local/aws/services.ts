@@ -1,0 +1,20 @@
+/**
+ * The AWS services of the local platform, one module each (infra/local/aws/<service>/service.ts).
+ * Everything else is derived from this list: the ports and their variables (ports.ts), the
+ * emulators started side by side, the functions' environment, .local/stack.json, and the
+ * triggers (start-shelf.ts). Resources are created in this order, so a later service's resources
+ * may name an earlier one's (a stream's table, a subscription's queue). Adding a service: its
+ * module, and one line here (docs/architecture.md, "Adding a service").
+ */
+import { dynamodb } from './dynamodb/service';
+import { rds } from './rds/service';
+import { s3 } from './s3/service';
+import { sqs } from './sqs/service';
+
+export const services = [dynamodb, s3, sqs, rds] as const;
+
+export type ServiceName = (typeof services)[number]['name'];
+
+// Each module's name must be a literal type (`LocalService<Started, 'kinesis'>`): the ports and
+// endpoints are typed by the names. A module typed with a plain string fails here.
+const _namesAreLiterals: string extends ServiceName ? false : true = true;
