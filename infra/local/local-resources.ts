@@ -25,6 +25,7 @@ import {
   SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { createTableStreamSpecification } from './aws/dynamodb/stream-reader';
 import type { CfnResource, ServiceConfig } from './service-config';
 
 export interface LocalEndpoints {
@@ -127,9 +128,16 @@ function tableInput(props: Record<string, Json>): CreateTableCommandInput {
     'ProvisionedThroughput',
     'StreamSpecification',
   ];
-  return Object.fromEntries(
+  const input = Object.fromEntries(
     pick.filter((k) => props[k] !== undefined).map((k) => [k, props[k]]),
   ) as unknown as CreateTableCommandInput;
+  // CloudFormation's StreamSpecification is StreamViewType alone; CreateTable wants StreamEnabled too.
+  if (input.StreamSpecification) {
+    input.StreamSpecification = createTableStreamSpecification(
+      props.StreamSpecification as { StreamViewType?: string },
+    );
+  }
+  return input;
 }
 
 /** A CloudFormation CorsRule as the S3 API's CORSRule, allowing the local web origins. */
