@@ -27,6 +27,7 @@ import {
   createTableStreamSpecification,
   DynamoDbStreamReader,
   lambdaStreamArn,
+  streamTableLogicalId,
 } from '../../../infra/local/aws/dynamodb/stream-reader';
 import { startDynamoDbLocal } from '../../../infra/local/emulators';
 import { freePorts } from '../../../infra/local/free-ports';
@@ -306,5 +307,12 @@ describe('edge cases', () => {
     expect(lambdaStreamArn(localArn, 'us-east-1')).toBe(
       'arn:aws:dynamodb:us-east-1:000000000000:table/t-1/stream/2026-12-02T20:05:00.804',
     );
+  });
+
+  it("finds the table a function's stream event reads, in both forms of GetAtt", () => {
+    expect(streamTableLogicalId({ 'Fn::GetAtt': ['CatalogTable', 'StreamArn'] })).toBe('CatalogTable');
+    expect(streamTableLogicalId({ 'Fn::GetAtt': 'CatalogTable.StreamArn' })).toBe('CatalogTable');
+    expect(streamTableLogicalId({ 'Fn::GetAtt': ['CatalogTable', 'Arn'] })).toBeUndefined();
+    expect(streamTableLogicalId('arn:aws:kinesis:us-east-1:1:stream/clicks')).toBeUndefined();
   });
 });

@@ -59,6 +59,22 @@ export function lambdaStreamArn(localStreamArn: string, region: string, accountI
 }
 
 /**
+ * The logical id of the table whose stream a function's `stream` event reads:
+ * `arn: !GetAtt CatalogTable.StreamArn` (or `Fn::GetAtt: [CatalogTable, StreamArn]`). The local
+ * Intrinsics resolve no StreamArn (the stream's label exists once the table does); the table's
+ * name, `Ref`, is what DynamoDbStreamReader.open takes. Undefined for any other form.
+ */
+export function streamTableLogicalId(arn: unknown): string | undefined {
+  const getAtt = (arn as { 'Fn::GetAtt'?: unknown } | null)?.['Fn::GetAtt'];
+  const [logicalId, attribute] = Array.isArray(getAtt)
+    ? (getAtt as unknown[])
+    : typeof getAtt === 'string'
+      ? getAtt.split('.')
+      : [];
+  return attribute === 'StreamArn' && typeof logicalId === 'string' ? logicalId : undefined;
+}
+
+/**
  * CloudFormation's StreamSpecification (StreamViewType alone) as CreateTable takes it: DynamoDB
  * Local refuses one without StreamEnabled ("Stream StreamEnabled was null").
  */
