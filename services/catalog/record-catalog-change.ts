@@ -4,10 +4,11 @@
 //
 // Powertools' batch processor reports the records that failed (ReportBatchItemFailures); Lambda
 // goes on from the first of them, bisecting on a failed invocation, a bounded number of times,
-// then hands the batch's place in the stream to the on-failure queue and moves on. Records run one
-// after another, and once a record of a SKU fails, the later records of that SKU in the batch fail
-// too without running: the retry starts at the failed one, so a product's changes are recorded, and
-// its events published, in order. Recording is idempotent, so what the retry repeats is harmless.
+// then hands the batch's place in the stream to the on-failure queue and moves on. A SKU's records
+// run one after another (different SKUs side by side), and once one fails, the later records of
+// that SKU in the batch fail too without running: the retry starts at the failed one, so a
+// product's changes are recorded, and its events published, in order. Recording is idempotent, so
+// what the retry repeats is harmless.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { DynamoDBStreamRecord } from '@aws-lambda-powertools/parser/schemas/dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
@@ -63,12 +64,10 @@ function toChange(record: DynamoDBRecord, sku: string): CatalogChange {
   }
 }
 
-async function recordOne(record: DynamoDBRecord, failedSkus: Set<string>): Promise<void> {
-  const sku = skuOf(record);
+async function recordOne(record: DynamoDBRecord, sku: string | undefined): Promise<void> {
   const where = { eventID: record.eventID, sequenceNumber: record.dynamodb?.SequenceNumber, sku };
   try {
     if (!sku) throw new UnreadableChangeError('The record has no sku key: it is not a change of the catalog table');
-    if (failedSkus.has(sku)) throw new EarlierChangeFailedError(`An earlier change of ${sku} failed in this batch`);
     const { outcome, priceChanged } = await recordCatalogChange(deps, toChange(record, sku));
     logger.debug('Catalog change recorded', { ...where, outcome, priceChanged });
     if (outcome === 'recorded') metrics.addMetric('CatalogChangesRecorded', MetricUnit.Count, 1);
@@ -77,26 +76,44 @@ async function recordOne(record: DynamoDBRecord, failedSkus: Set<string>): Promi
     if (outcome === 'none') metrics.addMetric('CatalogChangesWithoutEntry', MetricUnit.Count, 1);
     if (priceChanged) metrics.addMetric('PriceChangedPublished', MetricUnit.Count, 1);
   } catch (error) {
-    if (sku) failedSkus.add(sku);
-    if (!(error instanceof EarlierChangeFailedError)) {
-      // A record that can never be read fails every retry too; after them its batch's place in the
-      // stream lands in CatalogChangeFailuresQueue, and this line says which record it was.
-      logger.error('Catalog change not recorded; retried, then sent to the on-failure queue', { ...where, error });
-      metrics.addMetric(
-        error instanceof UnreadableChangeError ? 'CatalogChangesUnreadable' : 'CatalogChangesFailed',
-        MetricUnit.Count,
-        1,
-      );
-    }
+    // A record that can never be read fails every retry too; after them its batch's place in the
+    // stream lands in CatalogChangeFailuresQueue, and this line says which record it was.
+    logger.error('Catalog change not recorded; retried, then sent to the on-failure queue', { ...where, error });
+    metrics.addMetric(
+      error instanceof UnreadableChangeError ? 'CatalogChangesUnreadable' : 'CatalogChangesFailed',
+      MetricUnit.Count,
+      1,
+    );
     throw error;
   }
 }
 
+/**
+ * Starts recording the batch's records: those of one SKU one after another, in the stream's order,
+ * different SKUs side by side. Once a record of a SKU fails, its later ones fail without running.
+ * Returns each record's outcome, for the batch processor to report.
+ */
+function recordInOrderPerSku(records: DynamoDBRecord[]): Map<DynamoDBRecord, Promise<void>> {
+  const outcomes = new Map<DynamoDBRecord, Promise<void>>();
+  const lastOfSku = new Map<string, Promise<void>>();
+  for (const record of records) {
+    const sku = skuOf(record);
+    const previous = sku === undefined ? undefined : lastOfSku.get(sku);
+    const outcome = previous
+      ? previous.then(
+          () => recordOne(record, sku),
+          () => Promise.reject(new EarlierChangeFailedError(`An earlier change of ${sku} failed in this batch`)),
+        )
+      : recordOne(record, sku);
+    // Awaited by the batch processor below; this only keeps a failure from counting as unhandled first.
+    outcome.catch(() => undefined);
+    if (sku !== undefined) lastOfSku.set(sku, outcome);
+    outcomes.set(record, outcome);
+  }
+  return outcomes;
+}
+
 export const handler = observedHandler((event: DynamoDBStreamEvent, context) => {
-  const failedSkus = new Set<string>();
-  return processPartialResponse(event, (record: DynamoDBRecord) => recordOne(record, failedSkus), processor, {
-    context,
-    // In the stream's order: a SKU's changes one after another (see above).
-    processInParallel: false,
-  });
+  const outcomes = recordInOrderPerSku(Array.isArray(event.Records) ? event.Records : []);
+  return processPartialResponse(event, (record: DynamoDBRecord) => outcomes.get(record)!, processor, { context });
 });

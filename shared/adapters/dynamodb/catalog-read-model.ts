@@ -70,7 +70,7 @@ export class DynamoDbCatalogReadModel implements CatalogReadModel {
 
   async get(sku: string): Promise<Product | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { sku } }));
-    // Shelf's earlier releases left deleted products as tombstones (deletedAt); they are not products.
+    // A removed product stays a day as a tombstone (deletedAt, see apply): it is not a product.
     return Item && !Item.deletedAt ? toProduct(Item) : undefined;
   }
 

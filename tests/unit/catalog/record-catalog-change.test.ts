@@ -270,6 +270,34 @@ describe('recordCatalogChange', () => {
     expect(written().map((item) => item.sku)).toEqual(['TEA-2']);
   });
 
+  it("records a SKU's changes one after another, other SKUs' meanwhile", async () => {
+    const calls: string[] = [];
+    let releaseFirst!: () => void;
+    const firstWritten = new Promise<void>((resolve) => (releaseFirst = resolve));
+    dynamo.on(PutCommand).callsFake(async (input: PutCommandInput) => {
+      const name = `${String(input.Item!.sku)} v${String(input.Item!.version)}`;
+      calls.push(`start ${name}`);
+      if (name === 'TEA-1 v1') await firstWritten;
+      calls.push(`end ${name}`);
+      return {};
+    });
+
+    const running = run(
+      streamEvent(
+        change('1200', 'INSERT', { new: productItem('TEA-1', 1) }),
+        change('1201', 'MODIFY', { old: productItem('TEA-1', 1), new: productItem('TEA-1', 2, { stock: 3 }) }),
+        change('1202', 'INSERT', { new: productItem('TEA-2', 1) }),
+      ),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    const whileFirstIsWritten = [...calls];
+    releaseFirst();
+
+    await expect(running).resolves.toEqual({ batchItemFailures: [] });
+    expect(whileFirstIsWritten).toEqual(['start TEA-1 v1', 'start TEA-2 v1', 'end TEA-2 v1']);
+    expect(calls.slice(3)).toEqual(['end TEA-1 v1', 'start TEA-1 v2', 'end TEA-1 v2']);
+  });
+
   it("fails a SKU's later records after its first failure, untried, so the retry records them in order", async () => {
     dynamo
       .on(PutCommand)
