@@ -6,6 +6,8 @@
 const variables = {
   stage: 'STAGE',
   catalogTable: 'CATALOG_TABLE',
+  catalogHistoryTable: 'CATALOG_HISTORY_TABLE',
+  domainEventBus: 'DOMAIN_EVENT_BUS',
   idempotencyTable: 'IDEMPOTENCY_TABLE',
   databaseUrl: 'DATABASE_URL',
   databaseSecretArn: 'DATABASE_SECRET_ARN',

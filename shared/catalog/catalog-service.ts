@@ -14,14 +14,15 @@ export interface CatalogDeps extends ProjectionDeps {
   products: ProductRepository;
 }
 
-export async function saveProduct(deps: CatalogDeps, sku: string, input: ProductInput): Promise<Product> {
-  const product = await deps.products.upsert(sku, input);
+/** `by`: who saves it (changed-by.ts), recorded with the change for the catalog's history. */
+export async function saveProduct(deps: CatalogDeps, sku: string, input: ProductInput, by: string): Promise<Product> {
+  const product = await deps.products.upsert(sku, input, by);
   await projectAfterCommit(deps, [sku]);
   return product;
 }
 
-export async function deleteProduct(deps: CatalogDeps, sku: string): Promise<void> {
-  const removed = await deps.products.remove(sku);
+export async function deleteProduct(deps: CatalogDeps, sku: string, by: string): Promise<void> {
+  const removed = await deps.products.remove(sku, by);
   if (!removed) throw new NotFoundError(`Product ${sku} does not exist`);
   await projectAfterCommit(deps, [sku]);
 }

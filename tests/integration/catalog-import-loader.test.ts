@@ -49,11 +49,13 @@ interface StoredProduct {
   source_row: number;
   deleted: boolean;
   updated_at: Date;
+  changed_by: string | null;
 }
 
 async function stored(sku: string): Promise<StoredProduct | undefined> {
   const { rows } = await db().query<StoredProduct>(
-    `SELECT name, price_cents, stock, version, source_id, source_row, deleted_at IS NOT NULL AS deleted, updated_at
+    `SELECT name, price_cents, stock, version, source_id, source_row, deleted_at IS NOT NULL AS deleted, updated_at,
+       changed_by
      FROM products WHERE sku = $1`,
     [sku],
   );
@@ -69,7 +71,7 @@ async function chunksRecorded(importId: string): Promise<{ chunk_no: number; row
 }
 
 describe('PostgresCatalogImportLoader', () => {
-  it('inserts new products and counts them', async () => {
+  it('inserts new products and counts them, recording the import as who changed them', async () => {
     const importId = importIdAt();
     const [a, b] = [uniqueSku('IMP'), uniqueSku('IMP')];
 
@@ -84,6 +86,7 @@ describe('PostgresCatalogImportLoader', () => {
       source_id: importId,
       source_row: 1,
       deleted: false,
+      changed_by: `import:${importId}`,
     });
   });
 
@@ -223,14 +226,18 @@ describe('PostgresCatalogImportLoader', () => {
     const sku = uniqueSku('IMP');
     await loader().load(chunk(importId, 1, [row(1, sku)]));
 
-    const edited = await new PostgresProductRepository(db()).upsert(sku, {
-      name: 'Edited by an admin',
-      description: '',
-      category: 'it-admin',
-      priceCents: 4242,
-      currency: 'USD',
-      stock: 42,
-    });
+    const edited = await new PostgresProductRepository(db()).upsert(
+      sku,
+      {
+        name: 'Edited by an admin',
+        description: '',
+        category: 'it-admin',
+        priceCents: 4242,
+        currency: 'USD',
+        stock: 42,
+      },
+      'admin:it-admin',
+    );
     const late = await loader().load(chunk(importId, 2, [row(500, sku, { name: 'late chunk' })]));
 
     expect(late.duplicate).toBe(false);
@@ -240,6 +247,7 @@ describe('PostgresCatalogImportLoader', () => {
       stock: 42,
       source_row: 0,
       version: String(edited.version),
+      changed_by: 'admin:it-admin',
     });
   });
 
@@ -247,7 +255,7 @@ describe('PostgresCatalogImportLoader', () => {
     const importId = importIdAt(1_000);
     const sku = uniqueSku('IMP');
     await loader().load(chunk(importId, 1, [row(1, sku)]));
-    await new PostgresProductRepository(db()).remove(sku);
+    await new PostgresProductRepository(db()).remove(sku, 'admin:it-admin');
 
     const late = await loader().load(chunk(importId, 2, [row(2, sku)]));
 
@@ -257,15 +265,19 @@ describe('PostgresCatalogImportLoader', () => {
 
   it('lets a newer import revive a product deleted before it', async () => {
     const sku = uniqueSku('IMP');
-    await new PostgresProductRepository(db()).upsert(sku, {
-      name: 'Old',
-      description: '',
-      category: 'it-admin',
-      priceCents: 1,
-      currency: 'EUR',
-      stock: 1,
-    });
-    await new PostgresProductRepository(db()).remove(sku);
+    await new PostgresProductRepository(db()).upsert(
+      sku,
+      {
+        name: 'Old',
+        description: '',
+        category: 'it-admin',
+        priceCents: 1,
+        currency: 'EUR',
+        stock: 1,
+      },
+      'admin:it-admin',
+    );
+    await new PostgresProductRepository(db()).remove(sku, 'admin:it-admin');
     await new Promise((resolve) => setTimeout(resolve, 5));
 
     const result = await loader().load(chunk(importIdAt(), 1, [row(1, sku)]));

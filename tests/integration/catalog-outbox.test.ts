@@ -8,6 +8,7 @@ import { migrate } from '../../shared/adapters/postgres/migrator';
 import { PostgresOrderStore } from '../../shared/adapters/postgres/order-store';
 import { PostgresProductRepository } from '../../shared/adapters/postgres/product-repository';
 import type { CatalogEntry } from '../../shared/catalog/catalog-ports';
+import { changedBy } from '../../shared/catalog/changed-by';
 
 const database = `outbox_${process.pid}`;
 let pool: Pool;
@@ -44,6 +45,7 @@ afterAll(async () => {
 beforeEach(() => pool.query('TRUNCATE catalog_outbox, order_lines, orders, products CASCADE'));
 
 const input = { name: 'Sencha', description: '', category: 'tea', priceCents: 1200, currency: 'EUR', stock: 5 };
+const by = changedBy.admin('admin-1');
 const queued = async () =>
   (await pool.query<{ sku: string }>('SELECT sku FROM catalog_outbox ORDER BY sku')).rows.map((r) => r.sku);
 
@@ -55,37 +57,39 @@ function recorder() {
 
 describe('the catalog outbox', () => {
   it('queues every product an upsert, a delete or an order changes, once each', async () => {
-    await products.upsert('A-1', input);
-    await products.upsert('A-1', { ...input, stock: 6 });
-    await products.upsert('B-1', input);
-    await products.remove('B-1');
+    await products.upsert('A-1', input, by);
+    await products.upsert('A-1', { ...input, stock: 6 }, by);
+    await products.upsert('B-1', input, by);
+    await products.remove('B-1', by);
     await pool.query('TRUNCATE catalog_outbox');
-    await new PostgresOrderStore(pool).place('customer-1', [{ sku: 'A-1', quantity: 2 }]);
+    const order = await new PostgresOrderStore(pool).place('customer-1', [{ sku: 'A-1', quantity: 2 }]);
 
     expect(await queued()).toEqual(['A-1']);
-    await products.upsert('C-1', input);
+    const { rows } = await pool.query('SELECT changed_by FROM products WHERE sku = $1', ['A-1']);
+    expect(rows).toEqual([{ changed_by: changedBy.order(order.orderId) }]);
+    await products.upsert('C-1', input, by);
     expect(await queued()).toEqual(['A-1', 'C-1']);
   });
 
-  it('hands over the current state (deletions as such) and dequeues after a successful projection', async () => {
-    await products.upsert('A-1', input);
-    await products.upsert('A-1', { ...input, stock: 9 });
-    await products.upsert('B-1', input);
-    await products.remove('B-1');
+  it('hands over the current state (deletions as such) with who changed it, and dequeues after a successful projection', async () => {
+    await products.upsert('A-1', input, by);
+    await products.upsert('A-1', { ...input, stock: 9 }, by);
+    await products.upsert('B-1', input, by);
+    await products.remove('B-1', by);
     const { projected, project } = recorder();
 
     await expect(outbox.drain(project, { limit: 10 })).resolves.toBe(2);
 
     const entries = projected.flat().sort((a, b) => a.sku.localeCompare(b.sku));
     expect(entries).toEqual([
-      expect.objectContaining({ sku: 'A-1', stock: 9, version: 2 }),
-      { sku: 'B-1', version: 2, deleted: true },
+      expect.objectContaining({ sku: 'A-1', stock: 9, version: 2, changedBy: 'admin:admin-1' }),
+      { sku: 'B-1', version: 2, deleted: true, deletedAt: expect.any(String), changedBy: 'admin:admin-1' },
     ]);
     expect(await queued()).toEqual([]);
   });
 
   it('keeps everything queued when the projection fails', async () => {
-    await products.upsert('A-1', input);
+    await products.upsert('A-1', input, by);
 
     await expect(outbox.drain(() => Promise.reject(new Error('DynamoDB down')), { limit: 10 })).rejects.toThrow(
       'DynamoDB down',
@@ -95,8 +99,8 @@ describe('the catalog outbox', () => {
   });
 
   it('drains only the SKUs asked for, and skips those another drain holds', async () => {
-    await products.upsert('A-1', input);
-    await products.upsert('B-1', input);
+    await products.upsert('A-1', input, by);
+    await products.upsert('B-1', input, by);
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const first = recorder();
@@ -114,7 +118,7 @@ describe('the catalog outbox', () => {
   });
 
   it('queues again a change committed while a drain was projecting the older state', async () => {
-    await products.upsert('A-1', input);
+    await products.upsert('A-1', input, by);
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const drained = recorder();
@@ -122,7 +126,7 @@ describe('the catalog outbox', () => {
     while (drained.projected.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
 
     // The writer's outbox row waits for the drain to commit, then queues the SKU again.
-    const writing = products.upsert('A-1', { ...input, stock: 1 });
+    const writing = products.upsert('A-1', { ...input, stock: 1 }, by);
     await new Promise((resolve) => setTimeout(resolve, 100));
     release();
     await draining;
@@ -136,8 +140,8 @@ describe('the catalog outbox', () => {
   });
 
   it('queues every product for an empty read model, and counts what is pending', async () => {
-    await products.upsert('A-1', input);
-    await products.upsert('B-1', input);
+    await products.upsert('A-1', input, by);
+    await products.upsert('B-1', input, by);
     await outbox.drain(recorder().project, { limit: 10 });
 
     await expect(outbox.queueAll()).resolves.toBe(2);

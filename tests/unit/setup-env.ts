@@ -1,6 +1,8 @@
 // What serverless.yml gives every function, so handler modules load as they do in Lambda.
 process.env.STAGE = 'test';
 process.env.CATALOG_TABLE = 'shelf-test-catalog';
+process.env.CATALOG_HISTORY_TABLE = 'shelf-test-catalog-history';
+process.env.DOMAIN_EVENT_BUS = 'shelf-test-domain-events';
 process.env.IDEMPOTENCY_TABLE = 'shelf-test-idempotency';
 process.env.DATABASE_URL = 'postgres://unit-tests-never-connect@127.0.0.1:1/none';
 process.env.AWS_REGION = 'us-east-1';

@@ -10,8 +10,9 @@ import { dynamodb } from './dynamodb/service';
 import { rds } from './rds/service';
 import { s3 } from './s3/service';
 import { sqs } from './sqs/service';
+import { eventbridgeService } from './events/events-service';
 
-export const services = [dynamodb, s3, sqs, rds] as const;
+export const services = [dynamodb, s3, sqs, rds, eventbridgeService] as const;
 
 export type ServiceName = (typeof services)[number]['name'];
 

@@ -1,14 +1,23 @@
 /**
  * The catalog read model in DynamoDB (table CatalogTable, infra/resources/tables.yml).
  * Written only by projections of the catalog outbox (shared/catalog/catalog-projection.ts), which
- * order the writes of each SKU (see apply).
+ * order the writes of each SKU (see apply). Its stream feeds the catalog's history
+ * (services/catalog/record-catalog-change.ts), which reads its items back with catalogEntryFromItem.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { BatchWriteCommandInput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchWriteCommand, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import type { CatalogEntry, CatalogPage, CatalogQuery, CatalogReadModel } from '../../catalog/catalog-ports';
 import { InvalidCursorError, isDeleted } from '../../catalog/catalog-ports';
 import type { Product } from '../../catalog/product';
+
+/**
+ * How long a tombstone stays before the table's TTL (expiresAt) removes it. It is there for the
+ * stream: its record tells the history who removed the product and when, which a deleted item
+ * could not. A day is the stream's own retention; the public routes skip tombstones meanwhile.
+ */
+export const tombstoneRetentionSeconds = 24 * 3600;
 
 type Item = Record<string, unknown>;
 
@@ -61,7 +70,7 @@ export class DynamoDbCatalogReadModel implements CatalogReadModel {
 
   async get(sku: string): Promise<Product | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { sku } }));
-    // Shelf's earlier releases left deleted products as tombstones (deletedAt); they are not products.
+    // A removed product stays a day as a tombstone (deletedAt, see apply): it is not a product.
     return Item && !Item.deletedAt ? toProduct(Item) : undefined;
   }
 
@@ -116,14 +125,25 @@ export class DynamoDbCatalogReadModel implements CatalogReadModel {
    * runs four times slower), at half the write units of a transaction. No condition is needed:
    * the catalog outbox already orders the projections of a SKU (a drain writes while it holds the
    * SKU's outbox row, and a newer change waits on that row, then is queued for the next drain),
-   * so an older state never lands after a newer one. A deleted product leaves the table.
+   * so an older state never lands after a newer one. A deleted product becomes a tombstone
+   * (deletedAt, changedBy) that expires a day later (tombstoneRetentionSeconds).
    * Unprocessed items (throttling) are sent again with back-off; if some still are not written,
    * it throws, and the outbox keeps their SKUs queued.
    */
   async apply(entries: CatalogEntry[]): Promise<void> {
     const requests = entries.map((entry) =>
       isDeleted(entry)
-        ? { DeleteRequest: { Key: { sku: entry.sku } } }
+        ? {
+            PutRequest: {
+              Item: {
+                sku: entry.sku,
+                version: entry.version,
+                deletedAt: entry.deletedAt,
+                changedBy: entry.changedBy,
+                expiresAt: Math.floor(Date.parse(entry.deletedAt) / 1000) + tombstoneRetentionSeconds,
+              },
+            },
+          }
         : {
             PutRequest: {
               Item: { ...entry, searchText: `${entry.name} ${entry.description} ${entry.category}`.toLowerCase() },
@@ -152,4 +172,44 @@ export class DynamoDbCatalogReadModel implements CatalogReadModel {
       pending = UnprocessedItems?.[this.tableName] ?? [];
     }
   }
+}
+
+/** An item of the catalog table that is neither a product nor a tombstone of one. */
+export class UnreadableCatalogItemError extends Error {
+  override readonly name = 'UnreadableCatalogItemError';
+}
+
+const text = z.string();
+const whole = z.number().int();
+const productItem = z.object({
+  sku: text,
+  name: text,
+  description: text,
+  category: text,
+  priceCents: whole,
+  currency: text,
+  stock: whole,
+  version: whole,
+  updatedAt: text,
+  changedBy: text.optional(),
+});
+// Earlier releases' tombstones have deletedAt only; they were written by nobody recorded.
+const tombstoneItem = z.object({ sku: text, version: whole, deletedAt: text, changedBy: text.optional() });
+
+/**
+ * An item of the table (an image in its stream, unmarshalled) as the entry it was written from:
+ * a product with who changed it last, or a tombstone. Throws UnreadableCatalogItemError for
+ * anything else.
+ */
+export function catalogEntryFromItem(item: Record<string, unknown>): CatalogEntry {
+  if (item.deletedAt !== undefined) {
+    const tombstone = tombstoneItem.safeParse(item);
+    if (tombstone.success) return { ...tombstone.data, deleted: true };
+    throw new UnreadableCatalogItemError(`Not a catalog tombstone: ${z.prettifyError(tombstone.error)}`);
+  }
+  const product = productItem.safeParse(item);
+  if (!product.success)
+    throw new UnreadableCatalogItemError(`Not a catalog product: ${z.prettifyError(product.error)}`);
+  const { changedBy, ...rest } = product.data;
+  return { ...rest, ...(changedBy === undefined ? {} : { changedBy }) };
 }

@@ -16,6 +16,7 @@
  * order chunks arrive in, and an older import never overwrites a newer one or a later admin edit.
  */
 import { DatabaseError, type Pool, type PoolClient } from 'pg';
+import { changedBy } from '../../catalog/changed-by';
 import type { ImportChunk } from '../../imports/import-chunk';
 import type { RowRefusal } from '../../imports/import-job';
 import type { CatalogLoader, ChunkLoadResult } from '../../imports/import-ports';
@@ -24,14 +25,14 @@ import type { CatalogLoader, ChunkLoadResult } from '../../imports/import-ports'
 // whole rows cost a third of the load rate; bench/results.md).
 const mergeSql = `
   INSERT INTO products AS p
-    (sku, name, description, category, price_cents, currency, stock, source_id, source_row)
-  SELECT sku, name, description, category, price_cents, currency, stock, $1::uuid, source_row
+    (sku, name, description, category, price_cents, currency, stock, source_id, source_row, changed_by)
+  SELECT sku, name, description, category, price_cents, currency, stock, $1::uuid, source_row, $10
   FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::int[], $9::int[])
     AS r(sku, name, description, category, price_cents, currency, stock, source_row)
   ON CONFLICT (sku) DO UPDATE SET
     name = EXCLUDED.name, description = EXCLUDED.description, category = EXCLUDED.category,
     price_cents = EXCLUDED.price_cents, currency = EXCLUDED.currency, stock = EXCLUDED.stock,
-    source_id = EXCLUDED.source_id, source_row = EXCLUDED.source_row,
+    source_id = EXCLUDED.source_id, source_row = EXCLUDED.source_row, changed_by = EXCLUDED.changed_by,
     deleted_at = NULL, version = p.version + 1, updated_at = now()
   WHERE (p.source_id, p.source_row) < (EXCLUDED.source_id, EXCLUDED.source_row)`;
 
@@ -135,6 +136,7 @@ export class PostgresCatalogImportLoader implements CatalogLoader {
         rows.map((r) => r.currency),
         rows.map((r) => r.stock),
         rows.map((r) => r.row),
+        changedBy.import(importId),
       ]);
       await client.query('RELEASE SAVEPOINT merge');
       return [];

@@ -9,6 +9,14 @@ import type { Pool } from 'pg';
 import type { CatalogEntry, CatalogOutbox } from '../../catalog/catalog-ports';
 import { productColumns, toProduct, type ProductRow } from './product-repository';
 
+/** A product row as the read model's entry: the product or its tombstone, with who changed it last. */
+function toCatalogEntry(row: ProductRow & { deleted_at: Date | null; changed_by: string | null }): CatalogEntry {
+  const by = row.changed_by === null ? {} : { changedBy: row.changed_by };
+  return row.deleted_at
+    ? { sku: row.sku, version: Number(row.version), deleted: true, deletedAt: row.deleted_at.toISOString(), ...by }
+    : { ...toProduct(row), ...by };
+}
+
 export class PostgresCatalogOutbox implements CatalogOutbox {
   constructor(private readonly pool: Pool) {}
 
@@ -29,13 +37,11 @@ export class PostgresCatalogOutbox implements CatalogOutbox {
         return 0;
       }
       const taken = queued.map((q) => q.sku);
-      const { rows } = await client.query<ProductRow & { deleted: boolean }>(
-        `SELECT ${productColumns}, deleted_at IS NOT NULL AS deleted FROM products WHERE sku = ANY($1::text[])`,
+      const { rows } = await client.query<ProductRow & { deleted_at: Date | null; changed_by: string | null }>(
+        `SELECT ${productColumns}, deleted_at, changed_by FROM products WHERE sku = ANY($1::text[])`,
         [taken],
       );
-      const entries: CatalogEntry[] = rows.map((row) =>
-        row.deleted ? { sku: row.sku, version: Number(row.version), deleted: true } : toProduct(row),
-      );
+      const entries: CatalogEntry[] = rows.map((row) => toCatalogEntry(row));
       await project(entries);
       await client.query('DELETE FROM catalog_outbox WHERE sku = ANY($1::text[])', [taken]);
       await client.query('COMMIT');

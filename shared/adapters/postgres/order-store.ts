@@ -1,6 +1,7 @@
 /** Orders in PostgreSQL: stock is reserved and the order recorded in one transaction. */
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
+import { changedBy } from '../../catalog/changed-by';
 import { InvalidInputError, OutOfStockError, type Shortage } from '../../errors';
 import type { Order, OrderLine, OrderLineInput, OrderPage } from '../../orders/order';
 import type { OrderStore } from '../../orders/order-ports';
@@ -91,11 +92,13 @@ export class PostgresOrderStore implements OrderStore {
       if (shortages.length > 0) throw new OutOfStockError(shortages);
 
       // The catalog outbox's trigger queues these SKUs for the read model in this transaction.
+      const orderId = randomUUID();
       await client.query(
-        `UPDATE products p SET stock = p.stock - v.quantity, version = p.version + 1, updated_at = now()
+        `UPDATE products p SET stock = p.stock - v.quantity, version = p.version + 1, updated_at = now(),
+           changed_by = $3
          FROM unnest($1::text[], $2::int[]) AS v(sku, quantity)
          WHERE p.sku = v.sku`,
-        [skus, lines.map((line) => line.quantity)],
+        [skus, lines.map((line) => line.quantity), changedBy.order(orderId)],
       );
 
       const orderLines: OrderLine[] = lines.map((line) => {
@@ -109,7 +112,6 @@ export class PostgresOrderStore implements OrderStore {
         };
       });
       const totalCents = orderLines.reduce((sum, line) => sum + line.lineTotalCents, 0);
-      const orderId = randomUUID();
       const { rows } = await client.query<{ created_at: Date }>(
         `INSERT INTO orders (order_id, customer_id, status, currency, total_cents)
          VALUES ($1, $2, 'PLACED', $3, $4) RETURNING created_at`,

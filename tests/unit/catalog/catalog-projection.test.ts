@@ -32,12 +32,17 @@ describe('projectQueued', () => {
   it('projects what the system of record holds now, deletions as tombstones', async () => {
     outbox.write(aProduct('A-1', 1));
     outbox.write(aProduct('A-1', 2));
-    outbox.write({ sku: 'B-1', version: 7, deleted: true });
+    outbox.write({ sku: 'B-1', version: 7, deleted: true, deletedAt: '2026-11-29T08:00:00.000Z' });
 
     await projectQueued({ outbox, catalog });
 
     expect(catalog.items.get('A-1')).toEqual(aProduct('A-1', 2));
-    expect(catalog.items.get('B-1')).toEqual({ sku: 'B-1', version: 7, deleted: true });
+    expect(catalog.items.get('B-1')).toEqual({
+      sku: 'B-1',
+      version: 7,
+      deleted: true,
+      deletedAt: '2026-11-29T08:00:00.000Z',
+    });
   });
 
   it('stops taking batches when told to, leaving the rest queued', async () => {

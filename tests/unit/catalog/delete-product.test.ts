@@ -28,11 +28,13 @@ function deleteProduct(options: Partial<HttpEventOptions> = {}) {
 beforeEach(() => {
   dynamo.reset();
   remove.mockReset();
-  drainingTheOutbox(drain, [{ sku: 'TEA-SENCHA', version: 7, deleted: true }]);
+  drainingTheOutbox(drain, [
+    { sku: 'TEA-SENCHA', version: 7, deleted: true, deletedAt: '2026-11-29T08:00:00.000Z', changedBy: 'admin:admin-1' },
+  ]);
 });
 
 describe('DELETE /products/{sku}', () => {
-  it('marks the product deleted for an admin and answers 204 with no body', async () => {
+  it('marks the product deleted for an admin, recorded as removed by that admin, and answers 204 with no body', async () => {
     // given
     remove.mockResolvedValue({ version: 7 });
 
@@ -43,10 +45,10 @@ describe('DELETE /products/{sku}', () => {
     expect(response.statusCode).toBe(204);
     expect(response.body).toBeUndefined();
     expect(remove).toHaveBeenCalledTimes(1);
-    expect(remove).toHaveBeenCalledWith('TEA-SENCHA');
+    expect(remove).toHaveBeenCalledWith('TEA-SENCHA', 'admin:admin-1');
   });
 
-  it('takes the product out of the catalog table, from the outbox', async () => {
+  it('leaves a tombstone in the catalog table, from the outbox: when, by whom, expiring a day later', async () => {
     remove.mockResolvedValue({ version: 7 });
 
     await invoke(handler, deleteProduct({ pathParameters: { sku: 'tea-sencha' } }));
@@ -54,7 +56,21 @@ describe('DELETE /products/{sku}', () => {
     expect(drain).toHaveBeenCalledWith(expect.any(Function), { skus: ['TEA-SENCHA'], limit: 1 });
     expect(dynamo).toHaveReceivedCommandTimes(BatchWriteCommand, 1);
     expect(dynamo).toHaveReceivedCommandWith(BatchWriteCommand, {
-      RequestItems: { 'shelf-test-catalog': [{ DeleteRequest: { Key: { sku: 'TEA-SENCHA' } } }] },
+      RequestItems: {
+        'shelf-test-catalog': [
+          {
+            PutRequest: {
+              Item: {
+                sku: 'TEA-SENCHA',
+                version: 7,
+                deletedAt: '2026-11-29T08:00:00.000Z',
+                changedBy: 'admin:admin-1',
+                expiresAt: Date.parse('2026-11-30T08:00:00.000Z') / 1000,
+              },
+            },
+          },
+        ],
+      },
     });
   });
 

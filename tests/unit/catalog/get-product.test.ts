@@ -27,6 +27,15 @@ describe('GET /products/{sku}', () => {
     });
   });
 
+  it('never shows who changed the product (an admin id), which the read model keeps for the history', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { ...sencha, changedBy: 'admin:3f1c0d2e-admin-sub' } });
+
+    const response = await invoke(handler, getProduct('TEA-SENCHA'));
+
+    expect(response.body).toEqual(stored);
+    expect(JSON.stringify(response.body)).not.toContain('admin');
+  });
+
   it('normalises the SKU in the path to upper case', async () => {
     dynamo.on(GetCommand).resolves({ Item: sencha });
 

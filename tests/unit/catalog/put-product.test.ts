@@ -44,7 +44,7 @@ beforeEach(() => {
 });
 
 describe('PUT /products/{sku}', () => {
-  it('saves the product for an admin and answers 200 with it', async () => {
+  it('saves the product for an admin, recorded as changed by that admin, and answers 200 with it', async () => {
     // when
     const response = await invoke(handler, putProduct());
 
@@ -52,7 +52,7 @@ describe('PUT /products/{sku}', () => {
     expect(response.statusCode).toBe(200);
     expect(response.body).toEqual(saved);
     expect(upsert).toHaveBeenCalledTimes(1);
-    expect(upsert).toHaveBeenCalledWith('TEA-SENCHA', validBody);
+    expect(upsert).toHaveBeenCalledWith('TEA-SENCHA', validBody, 'admin:admin-1');
   });
 
   it('projects the saved product from the outbox into the catalog table', async () => {
@@ -78,7 +78,7 @@ describe('PUT /products/{sku}', () => {
       }),
     );
 
-    expect(upsert).toHaveBeenCalledWith('TEA-SENCHA', { ...validBody, description: '' });
+    expect(upsert).toHaveBeenCalledWith('TEA-SENCHA', { ...validBody, description: '' }, 'admin:admin-1');
   });
 
   it('writes again what DynamoDB left unprocessed (throttling), then answers 200', async () => {

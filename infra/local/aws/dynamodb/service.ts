@@ -1,9 +1,13 @@
 /**
  * DynamoDB on the local platform: DynamoDB Local (dynamodb-local.ts), its tables from
- * serverless.yml (tables.ts), and the functions' SDK pointed at it.
+ * serverless.yml (tables.ts) with their streams, the functions' SDK pointed at it, and the
+ * stream event source mappings (stream-reader.ts, stream-format.ts on lambda/stream-mappings.ts).
  */
 import type { LocalService, StartedService } from '../local-service';
 import { startDynamoDbLocal } from './dynamodb-local';
+import { startStreamPollers } from '../../lambda/stream-mappings';
+import { dynamoDbStreamFormat } from './stream-format';
+import { DynamoDbStreamReader } from './stream-reader';
 import { createTables } from './tables';
 
 export interface DynamoDbStarted extends StartedService {
@@ -20,4 +24,15 @@ export const dynamodb: LocalService<DynamoDbStarted, 'dynamodb'> = {
   },
   resourceTypes: ['AWS::DynamoDB::Table'],
   createResources: createTables,
+  // Tables' streams → the functions' `stream: { type: dynamodb }` events, on the one stream poller.
+  async startTriggers(context) {
+    const { started, region, credentials, log } = context;
+    return startStreamPollers(context, {
+      type: 'dynamodb',
+      label: 'DynamoDB Streams',
+      reader: (streamArn) =>
+        DynamoDbStreamReader.forStream({ endpoint: started.endpoint, region, credentials, streamArn, log }),
+      format: dynamoDbStreamFormat,
+    });
+  },
 };
