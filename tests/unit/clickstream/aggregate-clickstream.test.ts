@@ -2,7 +2,7 @@
 // it, with DynamoDB mocked at the SDK (the once-only semantics themselves are in
 // clickstream-aggregation.test.ts).
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as aggregateClickstream } from '../../../services/clickstream/aggregate-clickstream';
 import kinesisSample from '../../fixtures/events/kinesis-event.json';
