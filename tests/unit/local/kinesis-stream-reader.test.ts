@@ -18,7 +18,6 @@ import {
   kinesisReader,
   kinesisService,
   localKinesisClient,
-  type KinesisStarted,
 } from '../../../infra/local/aws/kinesis/kinesis-service';
 import type { KinesisStreamReader } from '../../../infra/local/aws/kinesis/stream-reader';
 import { Intrinsics, type LocalResource } from '../../../infra/local/local-resources';
@@ -244,13 +243,13 @@ describe('kinesisService', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'shelf-kinesis-'));
     const start = async () => {
       const supervisor = new Supervisor();
-      const started = (await kinesisService.start!({
+      const started = await kinesisService.start!({
         port: 0,
         dataDir,
         supervisor,
         log: () => undefined,
         fail: () => undefined,
-      } as unknown as Parameters<NonNullable<typeof kinesisService.start>>[0])) as KinesisStarted;
+      } as unknown as Parameters<NonNullable<typeof kinesisService.start>>[0]);
       return { supervisor, started };
     };
     try {

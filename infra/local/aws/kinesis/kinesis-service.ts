@@ -66,15 +66,13 @@ export async function createStreams(
   context: ResourceContext<KinesisStarted>,
 ): Promise<Map<string, LocalResource>> {
   const client = localKinesisClient(context.started.endpoint, context.region, context.credentials);
+  // What CloudFormation would name a stream without a Name (the local stack's service and stage).
+  const { service, provider } = context.config as { service: string; provider: { stage: string } };
   const created = new Map<string, LocalResource>();
   try {
     for (const [logicalId, resource] of declared) {
       const props = context.intrinsics.resolve(resource.Properties ?? {}) as Record<string, unknown>;
-      const input = createStreamInput(
-        logicalId,
-        props,
-        `${context.config.service}-${context.config.provider.stage}-${logicalId}`,
-      );
+      const input = createStreamInput(logicalId, props, `${service}-${provider.stage}-${logicalId}`);
       try {
         await client.send(new CreateStreamCommand(input));
       } catch (error) {
@@ -110,12 +108,13 @@ export function kinesisReader(
 export const kinesisService: LocalService<KinesisStarted> = {
   name: 'kinesis',
   defaultPort: 4568,
-  async start({ port, dataDir, supervisor, log }) {
+  async start(context) {
+    const { port, dataDir, supervisor } = context;
     // The streams are kept in the stack's data folder, like DynamoDB Local's tables: a restart
     // keeps what was put and not yet read.
     const kinesis = await startKinesis({ port, path: join(dataDir, 'streams') });
     supervisor.add('Kinesis (kinesalite)', () => kinesis.stop());
-    log(`Kinesis (kinesalite) on ${kinesis.endpoint}`);
+    context.log(`Kinesis (kinesalite) on ${kinesis.endpoint}`);
     return { endpoint: kinesis.endpoint, functionEnv: { AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint } };
   },
   resourceTypes: ['AWS::Kinesis::Stream'],
