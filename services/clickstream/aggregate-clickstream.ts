@@ -39,7 +39,9 @@ export const handler = observedHandler(
         sequenceNumber: record.kinesis.sequenceNumber,
         data: Buffer.from(record.kinesis.data, 'base64').toString('utf8'),
       })),
-      isFinal: event.isFinalInvokeForWindow,
+      // A window Lambda ends early (its state passed 1 MB) goes on with a fresh state: what this
+      // state holds is written now, under its own id, or it would be dropped.
+      isFinal: event.isFinalInvokeForWindow || event.isWindowTerminatedEarly === true,
     });
     if (result.dropped.length > 0) {
       // Not retried (they would fail the same way), and not lost: the stream keeps them 24 hours,

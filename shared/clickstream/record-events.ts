@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NotStoredError } from '../errors';
+import { isSafeText } from '../safe-text';
 import type { ClickstreamStream, RateLimitStore } from './clickstream-ports';
 import type { ClickstreamEvent, ClickstreamRecord } from './clickstream-record';
 import { takeAllowance, type RateLimitPolicy } from './rate-limit';
@@ -35,11 +36,14 @@ const baseDelayMs = 100;
 const maxUserAgentLength = 512;
 
 export function toRecord(event: ClickstreamEvent, caller: Caller, receivedAt: Date): ClickstreamRecord {
+  const userAgent = caller.userAgent.slice(0, maxUserAgentLength);
   return {
     ...event,
     receivedAt: receivedAt.toISOString(),
     ip: caller.sourceIp,
-    userAgent: caller.userAgent.slice(0, maxUserAgentLength),
+    // A header is not the caller's data to refuse a click for: one the stores cannot hold as it is
+    // (controls, bidi overrides; shared/safe-text.ts) is left out instead.
+    userAgent: isSafeText(userAgent) ? userAgent : '',
     // No userId: the route is public, so API Gateway checks no token for it; a user id read from
     // an unchecked token could be anyone's, and checking tokens here would put a JWKS lookup on
     // every click. Trending needs no user, and the data lake is better without one.

@@ -13,8 +13,7 @@ const dynamo = mockClient(DynamoDBDocumentClient);
 const table = 'shelf-test-clickstream-aggregates';
 
 const invoke = (event: unknown) => aggregateClickstream(event as never, lambdaContext());
-const transactions = () =>
-  dynamo.commandCalls(TransactWriteCommand).map(({ args: [command] }) => command.input);
+const transactions = () => dynamo.commandCalls(TransactWriteCommand).map(({ args: [command] }) => command.input);
 
 const cancelled = (...codes: string[]) =>
   new TransactionCanceledException({
@@ -110,6 +109,15 @@ describe('aggregateClickstream', () => {
       JSON.stringify(t, (key, value: unknown) => (key === 'appliedAt' ? undefined : value)),
     );
     expect(replayed).toEqual(written);
+  });
+
+  it('writes the state of a window Lambda ended early (its state passed 1 MB), which it would drop', async () => {
+    const event = { ...windowEvent([kinesisRecord(0, clickRecord())]), isWindowTerminatedEarly: true };
+
+    const response = await invoke(event);
+
+    expect(response.state).toEqual({ counts: {}, dropped: 0 });
+    expect(transactions()).toHaveLength(1);
   });
 
   it('tries a transaction again when it collided with another shard’s write of the same minute', async () => {

@@ -55,8 +55,7 @@ function catalog(products: Record<string, string | { deletedAt: string }>) {
 
 const trending = (query?: Record<string, string>) =>
   invoke(getTrending, httpEvent({ method: 'GET', route: '/reports/trending', query }));
-const queries = () =>
-  dynamo.commandCalls(QueryCommand).map(({ args: [command] }) => command.input);
+const queries = () => dynamo.commandCalls(QueryCommand).map(({ args: [command] }) => command.input);
 
 beforeEach(() => {
   dynamo.reset();

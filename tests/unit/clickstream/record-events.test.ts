@@ -102,6 +102,20 @@ describe('POST /events', () => {
     expect(receivedAt).toBeLessThanOrEqual(Date.now());
   });
 
+  it('leaves out a user agent the stores cannot hold as it is, and cuts a long one', async () => {
+    const bidi = await invoke(
+      recordEvents,
+      postEvents({ events: [event()] }, { headers: { 'user-agent': 'Evil\u202eagent' } }),
+    );
+    const long = await invoke(
+      recordEvents,
+      postEvents({ events: [event()] }, { headers: { 'user-agent': 'A'.repeat(2000) } }),
+    );
+
+    expect([bidi.statusCode, long.statusCode]).toEqual([202, 202]);
+    expect(putCalls().map((call) => call.records[0]!.data.userAgent)).toEqual(['', 'A'.repeat(512)]);
+  });
+
   it('writes no user id, even when the request carries a token (the route checks none)', async () => {
     const response = await invoke(
       recordEvents,
