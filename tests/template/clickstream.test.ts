@@ -30,7 +30,7 @@ describe('the clickstream', () => {
   it('counts in one-minute tumbling windows, bisects, retries 10 times, then keeps the batch in a queue', () => {
     const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').filter(
       ([, m]) =>
-        JSON.stringify(m.Properties.EventSourceArn) === JSON.stringify({ 'Fn::GetAtt': ['ClickstreamStream', 'Arn'] }),
+        JSON.stringify(m.Properties?.EventSourceArn) === JSON.stringify({ 'Fn::GetAtt': ['ClickstreamStream', 'Arn'] }),
     );
 
     expect(mappings).toHaveLength(1);
