@@ -15,6 +15,11 @@ const variables = {
   uploadsBucket: 'UPLOADS_BUCKET',
   importQueueUrl: 'IMPORT_QUEUE_URL',
   importMaxReceives: 'IMPORT_MAX_RECEIVES',
+  clickstreamStream: 'CLICKSTREAM_STREAM_NAME',
+  clickstreamAggregatesTable: 'CLICKSTREAM_AGGREGATES_TABLE',
+  clickstreamRateLimitsTable: 'CLICKSTREAM_RATE_LIMITS_TABLE',
+  clickstreamRateLimit: 'CLICKSTREAM_RATE_LIMIT',
+  clickstreamHashKeySecretArn: 'CLICKSTREAM_HASH_KEY_SECRET_ARN',
 } as const;
 
 export type ConfigKey = keyof typeof variables;

@@ -60,3 +60,31 @@ export class ConflictError extends DomainError {
 export class IdempotencyKeyReusedError extends DomainError {
   readonly code = 'IDEMPOTENCY_KEY_REUSED';
 }
+
+/** The caller sent more than its share; it may try again after `retryAfterSeconds`. */
+export class RateLimitedError extends DomainError {
+  readonly code = 'RATE_LIMITED';
+
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message, { retryAfterSeconds });
+  }
+}
+
+/**
+ * Part of a request could not be stored although it was valid (a downstream service refused it
+ * even after retries). Details say what was stored, so the caller sends the rest again, not all.
+ */
+export class NotStoredError extends DomainError {
+  readonly code = 'NOT_STORED';
+
+  constructor(
+    message: string,
+    details: unknown,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message, details);
+  }
+}

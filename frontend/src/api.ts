@@ -8,8 +8,9 @@ import type { Product, ProductInput } from '../../shared/catalog/product';
 import type { ImportReport } from '../../shared/imports/import-job';
 import type { CreatedImport } from '../../shared/imports/import-requests';
 import type { Order, OrderLine } from '../../shared/orders/order';
+import type { TrendingProduct } from '../../shared/clickstream/trending';
 
-export type { CreatedImport, Order, OrderLine, Product, ProductInput };
+export type { CreatedImport, Order, OrderLine, Product, ProductInput, TrendingProduct };
 export type ImportJob = ImportReport;
 
 export interface Page<T> {
@@ -100,6 +101,8 @@ export function createApi(baseUrl: string) {
     createImport: (fileName: string, contentType: string) =>
       call<CreatedImport>('POST', '/imports', { fileName, contentType }),
     getImport: (importId: string) => call<ImportJob>('GET', `/imports/${encodeURIComponent(importId)}`),
+    getTrending: (params: { minutes?: number; limit?: number }) =>
+      call<{ items: TrendingProduct[] }>('GET', `/reports/trending${query(params)}`),
   };
 }
 

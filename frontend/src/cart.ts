@@ -1,5 +1,6 @@
 /** The cart lives in this browser (localStorage) until the order is placed. */
 import type { Product } from './api';
+import { trackClick } from './clickstream';
 import { createStore, readStored, writeStored } from './store';
 
 export interface CartLine {
@@ -18,6 +19,7 @@ export const cart = createStore<CartLine[]>(readStored(localStorage, cartKey, is
 );
 
 export function addToCart(product: Product, quantity: number): void {
+  trackClick('add-to-cart', product.sku);
   const lines = cart.get();
   const existing = lines.find((line) => line.sku === product.sku);
   cart.set(

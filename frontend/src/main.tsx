@@ -2,6 +2,7 @@
 import { render } from 'preact';
 import { createApi } from './api';
 import { App } from './app';
+import { startClickstream } from './clickstream';
 import { ShopContext } from './context';
 import type { RuntimeConfig } from './runtime-config';
 import './styles.css';
@@ -23,8 +24,10 @@ async function start(root: HTMLElement) {
     return;
   }
   root.innerHTML = '';
+  const apiUrl = config.apiUrl.replace(/\/+$/, '');
+  startClickstream(apiUrl);
   render(
-    <ShopContext.Provider value={{ config, api: createApi(config.apiUrl.replace(/\/+$/, '')) }}>
+    <ShopContext.Provider value={{ config, api: createApi(apiUrl) }}>
       <App />
     </ShopContext.Provider>,
     root,

@@ -10,7 +10,9 @@ import {
   IdempotencyKeyReusedError,
   InvalidInputError,
   NotFoundError,
+  NotStoredError,
   OutOfStockError,
+  RateLimitedError,
 } from '../errors';
 import { logger } from '../observability';
 import { HttpError } from './http-error';
@@ -23,6 +25,8 @@ const statusByError = new Map<abstract new (...args: never[]) => DomainError, nu
   [OutOfStockError, 409],
   [ConflictError, 409],
   [IdempotencyKeyReusedError, 422],
+  [RateLimitedError, 429],
+  [NotStoredError, 503],
 ]);
 
 export function errorBody(code: string, message: string, details?: unknown) {
@@ -35,7 +39,13 @@ export function errorResponse(error: unknown, requestId: string): HttpResponse {
   }
   if (error instanceof DomainError) {
     for (const [type, statusCode] of statusByError) {
-      if (error instanceof type) return { statusCode, body: errorBody(error.code, error.message, error.details) };
+      if (!(error instanceof type)) continue;
+      const body = errorBody(error.code, error.message, error.details);
+      // 429 and 503 say when to come back (RFC 9110, Retry-After).
+      const retryAfter = 'retryAfterSeconds' in error ? Number(error.retryAfterSeconds) : undefined;
+      return retryAfter === undefined
+        ? { statusCode, body }
+        : { statusCode, body, headers: { 'retry-after': String(retryAfter) } };
     }
   }
   logger.error('Unhandled error', { error });

@@ -15,7 +15,10 @@ import type { HttpResponse } from '../http/responses';
 import { logger, metrics, MetricUnit, tracer } from '../observability';
 import { observedHandler } from './observed-handler';
 
-/** Request bodies above this are refused before parsing (the API has no large uploads; S3 does). */
+/**
+ * Request bodies above this are refused before parsing (the API has no large uploads; S3 does).
+ * A route that needs more says so with its own `maxBodyBytes` (POST /events: a batch of clicks).
+ */
 export const maxBodyBytes = 64 * 1024;
 
 // The Powertools schema, loosened only where serverless-offline differs from API Gateway (it
@@ -49,6 +52,8 @@ export interface RouteSpec<
   body?: B;
   path?: P;
   query?: Q;
+  /** The largest body this route accepts, in bytes; `maxBodyBytes` (64 KiB) when omitted. */
+  maxBodyBytes?: number;
 }
 
 export interface RouteRequest<B extends Schema, P extends Schema, Q extends Schema, R> {
@@ -57,6 +62,8 @@ export interface RouteRequest<B extends Schema, P extends Schema, Q extends Sche
   query: Output<Q>;
   caller: R extends readonly Role[] ? Caller : undefined;
   headers: Record<string, string | undefined>;
+  /** The caller's address as API Gateway saw it (requestContext.http.sourceIp). */
+  sourceIp: string;
   context: Context;
 }
 
@@ -71,13 +78,13 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, prefix:
   throw new HttpError(400, 'VALIDATION_FAILED', `Invalid ${fields}`, details);
 }
 
-function readJsonBody(event: HttpApiEvent): unknown {
+function readJsonBody(event: HttpApiEvent, limit: number): unknown {
   if (event.body === undefined || event.body === null || event.body === '') {
     throw new HttpError(400, 'BODY_REQUIRED', 'The request needs a JSON body');
   }
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(raw) > maxBodyBytes) {
-    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `The body must be at most ${maxBodyBytes} bytes`);
+  if (Buffer.byteLength(raw) > limit) {
+    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `The body must be at most ${limit} bytes`);
   }
   const contentType = event.headers['content-type'] ?? '';
   if (!/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
@@ -141,11 +148,14 @@ export function httpRoute<
     try {
       const caller = spec.roles ? authorize(event, spec.roles) : undefined;
       const request = {
-        body: spec.body ? validate(spec.body, readJsonBody(event), 'body') : undefined,
+        body: spec.body
+          ? validate(spec.body, readJsonBody(event, spec.maxBodyBytes ?? maxBodyBytes), 'body')
+          : undefined,
         path: spec.path ? validate(spec.path, event.pathParameters ?? {}, '') : undefined,
         query: spec.query ? validate(spec.query, event.queryStringParameters ?? {}, '') : undefined,
         caller,
         headers: event.headers,
+        sourceIp: event.requestContext.http.sourceIp,
         context,
       } as RouteRequest<B, P, Q, R>;
       return await route(request);

@@ -314,8 +314,18 @@ const noIngressFromAnywhere: Rule = {
 
 // ---- HTTP API ----
 
-/** The routes anyone may call without signing in: the storefront's catalog and the liveness check. */
-export const publicRoutes = ['GET /products', 'GET /products/{sku}', 'GET /health'];
+/**
+ * The routes anyone may call without signing in: the storefront's catalog, the liveness check, and
+ * the clickstream's (the web app records shoppers' clicks before they sign in; POST /events is
+ * rate-limited per caller instead).
+ */
+export const publicRoutes = [
+  'GET /products',
+  'GET /products/{sku}',
+  'GET /health',
+  'POST /events',
+  'GET /reports/trending',
+];
 
 const jwtOnPrivateRoutes: Rule = {
   id: 'jwt-on-private-routes',

@@ -4,6 +4,7 @@ import { addToCart } from '../cart';
 import { useShop } from '../context';
 import { formatMoney } from '../format';
 import { navigate } from '../router';
+import { Trending } from '../trending';
 import { ErrorMessage, Loading, LoadMore, messageOf, PageTitle, usePaged } from '../ui';
 
 /** The API has no list of categories; the filter offers every category seen so far in this visit. */
@@ -79,6 +80,7 @@ export function CatalogPage({ query }: { query: URLSearchParams }) {
         </div>
         <button type="submit">Search</button>
       </form>
+      {!q && !category && <Trending />}
 
       {error !== undefined && <ErrorMessage error={error} retry={products.reload} />}
       {state === 'loading' && <Loading what="products" />}

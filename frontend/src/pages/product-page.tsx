@@ -1,7 +1,8 @@
 /** One product: details, stock, quantity, add to cart; admins get an edit link. */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { session } from '../auth';
 import { addToCart } from '../cart';
+import { trackClick } from '../clickstream';
 import { useShop } from '../context';
 import { formatMoney } from '../format';
 import { useStore } from '../store';
@@ -13,6 +14,11 @@ export function ProductPage({ sku }: { sku: string }) {
   const [product, reload] = useAsync(() => api.getProduct(sku), [api, sku]);
   const [quantity, setQuantity] = useState(1);
   const [added, setAdded] = useState<number>();
+  const viewed = product.state === 'done' ? product.value.sku : undefined;
+  // One view per product shown (the clickstream: trending products, views per minute).
+  useEffect(() => {
+    if (viewed) trackClick('view', viewed);
+  }, [viewed]);
 
   if (product.state === 'loading') return <Loading what="the product" />;
   if (product.state === 'failed')

@@ -11,8 +11,9 @@ import { rds } from './rds/service';
 import { s3 } from './s3/service';
 import { sqs } from './sqs/service';
 import { eventbridgeService } from './events/events-service';
+import { kinesisService } from './kinesis/kinesis-service';
 
-export const services = [dynamodb, s3, sqs, rds, eventbridgeService] as const;
+export const services = [dynamodb, s3, sqs, rds, eventbridgeService, kinesisService] as const;
 
 export type ServiceName = (typeof services)[number]['name'];
 

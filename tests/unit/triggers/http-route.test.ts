@@ -154,6 +154,39 @@ describe('httpRoute', () => {
       expect(refused.body).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
     });
 
+    it("takes a route's own maxBodyBytes instead of 64 KiB, both ways", async () => {
+      const envelope = '{"text":""}'.length;
+      const larger = httpRoute({ body: z.strictObject({ text: z.string() }), maxBodyBytes: 256 * 1024 }, ({ body }) =>
+        Promise.resolve(ok({ length: body.text.length })),
+      );
+      const smaller = httpRoute({ body: z.strictObject({ text: z.string() }), maxBodyBytes: 100 }, () =>
+        Promise.resolve(ok({})),
+      );
+      const body = (bytes: number) => JSON.stringify({ text: 'a'.repeat(bytes - envelope) });
+
+      const fits = await invoke(larger, echoEvent({ rawBody: body(256 * 1024), caller: undefined }));
+      const tooLarge = await invoke(larger, echoEvent({ rawBody: body(256 * 1024 + 1), caller: undefined }));
+      const tooLargeForSmall = await invoke(smaller, echoEvent({ rawBody: body(101), caller: undefined }));
+
+      expect(fits.statusCode).toBe(200);
+      expect(fits.body).toEqual({ length: 256 * 1024 - envelope });
+      expect(tooLarge.statusCode).toBe(413);
+      expect(tooLarge.body).toMatchObject({
+        error: { code: 'PAYLOAD_TOO_LARGE', message: `The body must be at most ${256 * 1024} bytes` },
+      });
+      expect(tooLargeForSmall.statusCode).toBe(413);
+    });
+
+    it('hands the route the source IP API Gateway saw', async () => {
+      const route = httpRoute({}, ({ sourceIp }) => Promise.resolve(ok({ sourceIp })));
+      const event = echoEvent({ caller: undefined });
+      event.requestContext.http.sourceIp = '203.0.113.7';
+
+      const response = await invoke(route, event);
+
+      expect(response.body).toEqual({ sourceIp: '203.0.113.7' });
+    });
+
     it('checks the role before reading the body: a caller without a shop role gets 403, not 400', async () => {
       const event = echoEvent({ rawBody: 'not json' });
       event.requestContext.authorizer.jwt.claims['cognito:groups'] = '[guests]';
