@@ -13,8 +13,8 @@ const variables = {
   uploadsBucket: 'UPLOADS_BUCKET',
   importQueueUrl: 'IMPORT_QUEUE_URL',
   importMaxReceives: 'IMPORT_MAX_RECEIVES',
-  clickstreamHashKeySecretArn: 'CLICKSTREAM_HASH_KEY_SECRET_ARN',
-  clickstreamHashKey: 'CLICKSTREAM_HASH_KEY',
+  dataLakeHashKeySecretArn: 'DATA_LAKE_HASH_KEY_SECRET_ARN',
+  dataLakeHashKey: 'DATA_LAKE_HASH_KEY',
 } as const;
 
 export type ConfigKey = keyof typeof variables;

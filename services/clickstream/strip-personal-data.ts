@@ -10,11 +10,11 @@ import {
   KinesisFirehoseSchema,
 } from '@aws-lambda-powertools/parser/schemas/kinesis-firehose';
 import { z } from 'zod';
-import { clickstreamHashKeySource } from '../../shared/adapters/secrets-manager/clickstream-hash-key';
+import { dataLakeHashKeySource } from '../../shared/adapters/secrets-manager/data-lake-hash-key';
 import { stripPersonalData, type StripOutcome } from '../../shared/clickstream/strip-personal-data';
 import { logger, metrics, MetricUnit, observedHandler } from '../../shared/observability';
 
-const hashKey = clickstreamHashKeySource();
+const hashKey = dataLakeHashKeySource();
 
 /**
  * Powertools' Firehose event schema, with each record's data left as Firehose sent it: a record

@@ -13,5 +13,5 @@ process.env.IMPORTS_TABLE = 'shelf-test-imports';
 process.env.UPLOADS_BUCKET = 'shelf-test-uploads';
 process.env.IMPORT_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/shelf-test-imports';
 process.env.IMPORT_MAX_RECEIVES = '5';
-process.env.CLICKSTREAM_HASH_KEY_SECRET_ARN =
+process.env.DATA_LAKE_HASH_KEY_SECRET_ARN =
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:shelf/test/data-lake-hash-key-AbCdEf';

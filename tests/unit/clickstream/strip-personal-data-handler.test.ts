@@ -112,7 +112,7 @@ describe('stripPersonalData (Firehose transformation)', () => {
 
     expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
     expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, {
-      SecretId: process.env.CLICKSTREAM_HASH_KEY_SECRET_ARN,
+      SecretId: process.env.DATA_LAKE_HASH_KEY_SECRET_ARN,
     });
   });
 

@@ -120,16 +120,16 @@ describe('stripPersonalData', () => {
     expect(JSON.stringify(outcome)).not.toContain('203.0.113.7');
   });
 
-  it('fails a record missing its SKU, or with a malformed IP address', () => {
+  it('fails a record missing its SKU, or with a malformed session id', () => {
     const { sku: _sku, ...noSku } = aClickstreamRecord();
 
     expect(stripPersonalData(asBytes(noSku), testHashKey)).toEqual({
       outcome: 'failed',
       reason: expect.stringMatching(/^sku: /),
     });
-    expect(stripPersonalData(asBytes(aClickstreamRecord({ ip: 'not-an-ip' })), testHashKey)).toEqual({
+    expect(stripPersonalData(asBytes(aClickstreamRecord({ sessionId: 'short' })), testHashKey)).toEqual({
       outcome: 'failed',
-      reason: expect.stringMatching(/^ip: /),
+      reason: expect.stringMatching(/^sessionId: /),
     });
   });
 

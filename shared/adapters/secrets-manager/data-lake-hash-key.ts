@@ -7,7 +7,7 @@
  * same shopper a new hash and split their history in the data lake in two.
  *
  * The local stack has no Secrets Manager, so on the `local` stage only, serverless.yml gives the
- * function the key itself in CLICKSTREAM_HASH_KEY instead of the secret's ARN (as it gives the
+ * function the key itself in DATA_LAKE_HASH_KEY instead of the secret's ARN (as it gives the
  * local database's password in DATABASE_URL). Any other stage with that variable set is refused,
  * so a key in plain sight can never hash a real shop's users.
  */
@@ -31,18 +31,18 @@ function checked(key: string, where: string): string {
 }
 
 /** Decides at cold start where the key comes from, and fails then if nowhere. */
-export function clickstreamHashKeySource(
+export function dataLakeHashKeySource(
   provider: () => SecretsProvider = () =>
     new SecretsProvider({ awsSdkV3Client: tracer.captureAWSv3Client(new SecretsManagerClient({})) }),
 ): HashKeySource {
-  const localKey = optionalConfig('clickstreamHashKey');
+  const localKey = optionalConfig('dataLakeHashKey');
   if (localKey !== undefined) {
     if (config('stage') !== 'local')
-      throw new Error(`CLICKSTREAM_HASH_KEY is for the local stack only, not stage ${config('stage')}: use the secret`);
-    const key = checked(localKey, 'CLICKSTREAM_HASH_KEY');
+      throw new Error(`DATA_LAKE_HASH_KEY is for the local stack only, not stage ${config('stage')}: use the secret`);
+    const key = checked(localKey, 'DATA_LAKE_HASH_KEY');
     return () => Promise.resolve(key);
   }
-  const secretArn = config('clickstreamHashKeySecretArn');
+  const secretArn = config('dataLakeHashKeySecretArn');
   const secrets = provider();
   return async () => {
     const key = await secrets.get(secretArn, { maxAge: hashKeyMaxAgeSeconds });
