@@ -74,7 +74,10 @@ describe('the data tier', () => {
     }
     // Nobody else may read the secret (RDS Proxy's own role aside).
     const readers = resourcesOfType(template, 'AWS::IAM::Role')
-      .filter(([, role]) => JSON.stringify(role.Properties).includes('secretsmanager:GetSecretValue'))
+      .filter(([, role]) => {
+        const text = JSON.stringify(role.Properties);
+        return text.includes('secretsmanager:GetSecretValue') && text.includes('MasterUserSecret');
+      })
       .map(([id]) => id.replace(/IamRoleLambdaExecution$/, 'LambdaFunction'))
       .sort();
     expect(readers).toEqual([...postgresFunctions, 'DatabaseProxyRole'].sort());
