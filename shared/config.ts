@@ -20,6 +20,8 @@ const variables = {
   clickstreamRateLimitsTable: 'CLICKSTREAM_RATE_LIMITS_TABLE',
   clickstreamRateLimit: 'CLICKSTREAM_RATE_LIMIT',
   clickstreamHashKeySecretArn: 'CLICKSTREAM_HASH_KEY_SECRET_ARN',
+  dataLakeHashKeySecretArn: 'DATA_LAKE_HASH_KEY_SECRET_ARN',
+  dataLakeHashKey: 'DATA_LAKE_HASH_KEY',
 } as const;
 
 export type ConfigKey = keyof typeof variables;

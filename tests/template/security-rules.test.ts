@@ -48,6 +48,13 @@ const fixtures: Record<string, Record<string, [logicalId: string, message: RegEx
     'bucket-without-tls-policy.json': [['UploadsBucket', /not TLS-only/]],
     'bucket-tls-policy-without-objects.json': [['ReportsBucket', /not TLS-only/]],
   },
+  'firehose-encrypted-delivery': {
+    'delivery-stream-to-unencrypted-places.json': [
+      ['LogsDeliveryStream', /writes to arn:aws:s3:::someone-elses-bucket, a bucket not in this template/],
+      ['LogsDeliveryStream', /keeps the records put to it unencrypted/],
+      ['ClickstreamDeliveryStream', /reads ClickstreamStream, which is not encrypted/],
+    ],
+  },
   'rds-encrypted-not-public': {
     'database-unencrypted.json': [['Database', /StorageEncrypted is not true/]],
     'database-without-publicly-accessible.json': [['Database', /PubliclyAccessible is left out/]],
@@ -111,6 +118,7 @@ describe('the packaged template', () => {
     const subjects = {
       'IAM roles': resourcesOfType(template, 'AWS::IAM::Role').length,
       'S3 buckets': resourcesOfType(template, 'AWS::S3::Bucket').length,
+      'Firehose delivery streams': resourcesOfType(template, 'AWS::KinesisFirehose::DeliveryStream').length,
       'RDS DB instances': resourcesOfType(template, 'AWS::RDS::DBInstance').length,
       'security groups': resourcesOfType(template, 'AWS::EC2::SecurityGroup').length,
       'HTTP API routes': resourcesOfType(template, 'AWS::ApiGatewayV2::Route').length,

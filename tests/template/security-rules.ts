@@ -250,6 +250,48 @@ const privateEncryptedTlsBuckets: Rule = {
     }),
 };
 
+// ---- Kinesis Data Firehose ----
+
+const s3Destinations = ['ExtendedS3DestinationConfiguration', 'S3DestinationConfiguration'];
+
+const encryptedDeliveryStreams: Rule = {
+  id: 'firehose-encrypted-delivery',
+  description:
+    'Every Firehose delivery stream keeps its records encrypted at rest: its S3 destination names a KMS key ' +
+    '(EncryptionConfiguration.KMSEncryptionConfig) or a bucket of this template (which the bucket rule holds to default ' +
+    'encryption); a DirectPut stream has DeliveryStreamEncryptionConfigurationInput; a Kinesis-sourced stream reads a ' +
+    'stream of this template that has StreamEncryption.',
+  check: (template) =>
+    resourcesOfType(template, 'AWS::KinesisFirehose::DeliveryStream').flatMap(([logicalId, stream]) => {
+      const properties = stream.Properties ?? {};
+      const messages: string[] = [];
+      for (const key of s3Destinations) {
+        const destination = properties[key];
+        if (destination === undefined || destination.EncryptionConfiguration?.KMSEncryptionConfig !== undefined)
+          continue;
+        const bucket = template.Resources[logicalIdOf(destination.BucketARN) ?? ''];
+        if (bucket?.Type !== 'AWS::S3::Bucket')
+          messages.push(
+            `writes to ${render(destination.BucketARN)}, a bucket not in this template, with no KMS key ` +
+              '(EncryptionConfiguration.KMSEncryptionConfig): its encryption cannot be checked',
+          );
+      }
+      if ((properties.DeliveryStreamType ?? 'DirectPut') === 'DirectPut') {
+        if (properties.DeliveryStreamEncryptionConfigurationInput === undefined)
+          messages.push('keeps the records put to it unencrypted: no DeliveryStreamEncryptionConfigurationInput');
+      } else if (properties.DeliveryStreamType === 'KinesisStreamAsSource') {
+        const arn = properties.KinesisStreamSourceConfiguration?.KinesisStreamARN;
+        const sourceId = logicalIdOf(arn);
+        const source = template.Resources[sourceId ?? ''];
+        if (source?.Type !== 'AWS::Kinesis::Stream')
+          messages.push(`reads ${render(arn)}, a stream not in this template: its encryption cannot be checked`);
+        else if (source.Properties?.StreamEncryption === undefined)
+          messages.push(`reads ${sourceId}, which is not encrypted (no StreamEncryption)`);
+      }
+      return messages.map((message) => ({ logicalId, message }));
+    }),
+};
+
 // ---- RDS ----
 
 const encryptedPrivateDatabases: Rule = {
@@ -515,6 +557,7 @@ export const securityRules: Rule[] = [
   noWildcardActions,
   wildcardResources,
   privateEncryptedTlsBuckets,
+  encryptedDeliveryStreams,
   encryptedPrivateDatabases,
   noIngressFromAnywhere,
   jwtOnPrivateRoutes,

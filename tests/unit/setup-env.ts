@@ -21,3 +21,5 @@ process.env.CLICKSTREAM_RATE_LIMITS_TABLE = 'shelf-test-clickstream-rate-limits'
 process.env.CLICKSTREAM_RATE_LIMIT = '1000';
 process.env.CLICKSTREAM_HASH_KEY_SECRET_ARN =
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:shelf-test-clickstream-hash-key-AbCdEf';
+process.env.DATA_LAKE_HASH_KEY_SECRET_ARN =
+  'arn:aws:secretsmanager:us-east-1:123456789012:secret:shelf/test/data-lake-hash-key-AbCdEf';

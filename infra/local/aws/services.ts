@@ -11,9 +11,18 @@ import { rds } from './rds/service';
 import { s3 } from './s3/service';
 import { sqs } from './sqs/service';
 import { eventbridgeService } from './events/events-service';
-import { kinesisService } from './kinesis/kinesis-service';
+import { createFirehoseService, sdkKinesisRecordParts } from './firehose/firehose-service';
+import { kinesisReader, kinesisService } from './kinesis/kinesis-service';
 
-export const services = [dynamodb, s3, sqs, rds, eventbridgeService, kinesisService] as const;
+// Firehose reads a Kinesis source through the kinesis module's reader: the one place they meet.
+const firehose = createFirehoseService({
+  kinesisSource: (streamArn, { endpoints, region, credentials }) => ({
+    reader: kinesisReader({ endpoint: endpoints.kinesis! }, region, credentials, streamArn),
+    parts: sdkKinesisRecordParts,
+  }),
+});
+
+export const services = [dynamodb, s3, sqs, rds, eventbridgeService, kinesisService, firehose] as const;
 
 export type ServiceName = (typeof services)[number]['name'];
 

@@ -300,8 +300,8 @@ describe('eventbridgeService', () => {
         ref: 'shelf-test-domain-events',
         arn: `arn:aws:events:${region}:000000000000:event-bus/shelf-test-domain-events`,
       });
-      const list = await fetch(started.stackInfo!.domainEvents as string);
-      expect(started.stackInfo!.domainEvents).toBe(`${started.endpoint}/events?bus=shelf-test-domain-events`);
+      const list = await fetch(started.stackInfo.domainEvents as string);
+      expect(started.stackInfo.domainEvents).toBe(`${started.endpoint}/events?bus=shelf-test-domain-events`);
       expect(list.status).toBe(200);
       await expect(list.json()).resolves.toEqual([]);
     } finally {

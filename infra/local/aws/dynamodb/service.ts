@@ -25,14 +25,16 @@ export const dynamodb: LocalService<DynamoDbStarted, 'dynamodb'> = {
   resourceTypes: ['AWS::DynamoDB::Table'],
   createResources: createTables,
   // Tables' streams → the functions' `stream: { type: dynamodb }` events, on the one stream poller.
-  async startTriggers(context) {
+  startTriggers(context) {
     const { started, region, credentials, log } = context;
-    return startStreamPollers(context, {
-      type: 'dynamodb',
-      label: 'DynamoDB Streams',
-      reader: (streamArn) =>
-        DynamoDbStreamReader.forStream({ endpoint: started.endpoint, region, credentials, streamArn, log }),
-      format: dynamoDbStreamFormat,
-    });
+    return Promise.resolve(
+      startStreamPollers(context, {
+        type: 'dynamodb',
+        label: 'DynamoDB Streams',
+        reader: (streamArn) =>
+          DynamoDbStreamReader.forStream({ endpoint: started.endpoint, region, credentials, streamArn, log }),
+        format: dynamoDbStreamFormat,
+      }),
+    );
   },
 };

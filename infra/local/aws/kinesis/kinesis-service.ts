@@ -122,13 +122,15 @@ export const kinesisService: LocalService<KinesisStarted, 'kinesis'> = {
   resourceTypes: ['AWS::Kinesis::Stream'],
   createResources: createStreams,
   // Streams → the functions' `stream: { type: kinesis }` events, on the one stream poller.
-  async startTriggers(context) {
+  startTriggers(context) {
     const { started, region, credentials } = context;
-    return startStreamPollers(context, {
-      type: 'kinesis',
-      label: 'Kinesis',
-      reader: (streamArn) => kinesisReader(started, region, credentials, streamArn),
-      format: kinesisEventFormat,
-    });
+    return Promise.resolve(
+      startStreamPollers(context, {
+        type: 'kinesis',
+        label: 'Kinesis',
+        reader: (streamArn) => kinesisReader(started, region, credentials, streamArn),
+        format: kinesisEventFormat,
+      }),
+    );
   },
 };
