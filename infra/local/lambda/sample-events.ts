@@ -7,7 +7,7 @@
  * it), schedules, DynamoDB and Kinesis streams, CloudFront, CloudFormation custom resources.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, type ServiceConfig } from '../../service-config';
 import type { LocalService, SampleEventRequest } from '../aws/local-service';
@@ -22,8 +22,10 @@ export interface SampleEventSource {
 
 type Json = Record<string, unknown>;
 
+const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as unknown;
+
 export function readFixture(name: string): unknown {
-  return JSON.parse(readFileSync(join(repoRoot, 'tests', 'fixtures', 'events', name), 'utf8')) as unknown;
+  return readJson(join(repoRoot, 'tests', 'fixtures', 'events', name));
 }
 
 /** `httpApi: { method, path }`, or its short forms `'GET /path'` and `'*'`. */
@@ -88,8 +90,23 @@ const streams: SampleEventSource = {
     const arn = String(intrinsics.resolve(typeof source === 'string' ? source : source.arn));
     const type = (typeof source === 'object' ? source.type : undefined) ?? arn.split(':')[2];
     if (type !== 'dynamodb' && type !== 'kinesis') return undefined;
-    const event = fixture(`${type}-event.json`) as { Records: Json[] };
+    const event = fixture(`${type}-event.json`) as { Records: Json[] } & Json;
     for (const record of event.Records) Object.assign(record, { eventSourceARN: arn, awsRegion: region });
+    const window =
+      typeof source === 'object' ? (source as { tumblingWindowInSeconds?: number }).tumblingWindowInSeconds : 0;
+    if (window) {
+      // A mapping with a tumbling window adds these; the sample is its window's last invocation.
+      const start = Math.floor(Date.now() / 1000 / window) * window * 1000;
+      const shardId = String(event.Records[0]?.eventID ?? 'shardId-000000000000:').split(':')[0];
+      Object.assign(event, {
+        window: { start: new Date(start).toISOString(), end: new Date(start + window * 1000).toISOString() },
+        state: {},
+        shardId,
+        eventSourceARN: arn,
+        isFinalInvokeForWindow: true,
+        isWindowTerminatedEarly: false,
+      });
+    }
     return event;
   },
 };
@@ -173,13 +190,20 @@ export function sampleEventFor(
 ): SampleEvent | undefined {
   const { config, resources, services } = options;
   const sources = [...services, ...builtInSamples];
+  // A function whose trigger's AWS sample is not about the shop's data (a DynamoDB stream of
+  // another table, Firehose records of another schema) has its own copy of that sample, with the
+  // shop's data, in tests/fixtures/events/functions/<function>.json; the trigger fills in the
+  // local names as for AWS's.
+  const ownSample = join(repoRoot, 'tests', 'fixtures', 'events', 'functions', `${functionKey}.json`);
+  const fixture =
+    options.fixture ?? ((name: string) => (existsSync(ownSample) ? readJson(ownSample) : readFixture(name)));
   const base = {
     config,
     region: config.provider.region,
     functionKey,
     resources,
     intrinsics: localIntrinsics(config, resources),
-    fixture: options.fixture ?? readFixture,
+    fixture,
   };
   const declaredEvents = (config.functions[functionKey]?.events ?? []) as Record<string, unknown>[];
   for (const declared of [...declaredEvents, undefined]) {

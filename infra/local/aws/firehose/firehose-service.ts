@@ -14,7 +14,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { S3Client } from '@aws-sdk/client-s3';
-import { functionKeyForLogicalId, functionName } from '../../lambda/invoke';
+import { functionName, referencedFunctionKey } from '../../lambda/invoke';
 import type { Intrinsics, LocalResource } from '../../local-resources';
 import type { StartedService, LocalService, TriggerContext } from '../local-service';
 import type { StreamReader } from '../../lambda/stream-source';
@@ -90,19 +90,7 @@ const megabytes = (value: unknown, fallback: number) => Math.round(Number(value 
 
 /** The function a processor's LambdaArn names: `Fn::GetAtt: [XLambdaFunction, Arn]` or an ARN. */
 export function processorFunctionKey(reference: unknown, config: ServiceConfig): string {
-  const getAtt = (reference as { 'Fn::GetAtt'?: unknown } | null)?.['Fn::GetAtt'];
-  let key: string | undefined;
-  if (getAtt !== undefined) {
-    const [logicalId, attribute] = Array.isArray(getAtt)
-      ? (getAtt as string[])
-      : typeof getAtt === 'string'
-        ? getAtt.split('.')
-        : [];
-    if (attribute === 'Arn' && logicalId) key = functionKeyForLogicalId(config.functions, logicalId);
-  } else if (typeof reference === 'string') {
-    const name = /:function:([^:]+)/.exec(reference)?.[1];
-    key = Object.keys(config.functions).find((k) => functionName(config, k) === name);
-  }
+  const key = referencedFunctionKey(reference, config);
   if (!key) throw new Error(`A Firehose processor names ${JSON.stringify(reference)}, not a function of this service`);
   return key;
 }
@@ -323,6 +311,25 @@ export function createFirehoseService(options: FirehoseServiceOptions = {}): Loc
     },
 
     resourceTypes: ['AWS::KinesisFirehose::DeliveryStream'],
+
+    // A transformation function is named by its delivery stream, not by an event of its own:
+    // Firehose's sample event, from the first delivery stream that uses it.
+    sampleEvent({ declared, config, functionKey, intrinsics, region, fixture }) {
+      if (declared) return undefined;
+      for (const [logicalId, resource] of Object.entries(config.resources.Resources)) {
+        if (resource.Type !== 'AWS::KinesisFirehose::DeliveryStream') continue;
+        const parsed = deliveryStreamConfig(logicalId, resource, { config, intrinsics, region });
+        if (parsed.config.processor?.functionKey !== functionKey) continue;
+        const event = fixture('kinesis-firehose-event.json') as Record<string, unknown>;
+        return {
+          ...event,
+          deliveryStreamArn: parsed.config.arn,
+          ...(parsed.config.sourceStreamArn ? { sourceKinesisStreamArn: parsed.config.sourceStreamArn } : {}),
+          region,
+        };
+      }
+      return undefined;
+    },
 
     createResources(declared: [logicalId: string, resource: CfnResource][], context) {
       const created = new Map<string, LocalResource>();
