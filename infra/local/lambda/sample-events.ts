@@ -97,7 +97,8 @@ const streams: SampleEventSource = {
     if (window) {
       // A mapping with a tumbling window adds these; the sample is its window's last invocation.
       const start = Math.floor(Date.now() / 1000 / window) * window * 1000;
-      const shardId = String(event.Records[0]?.eventID ?? 'shardId-000000000000:').split(':')[0];
+      const eventId = event.Records[0]?.eventID;
+      const shardId = typeof eventId === 'string' ? eventId.split(':')[0] : 'shardId-000000000000';
       Object.assign(event, {
         window: { start: new Date(start).toISOString(), end: new Date(start + window * 1000).toISOString() },
         state: {},
