@@ -17,7 +17,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { loadCloudFrontFunction } from '../../infra/local/cloudfront-function';
 import { loadServiceConfig, repoRoot } from '../../infra/service-config';
 import { startWebServer } from '../../infra/local/web-server';
-import { adminToken, api, closeDb, createProduct, orderCountFor, tokenFor, uniqueSku } from './helpers';
+import { adminToken, api, closeDb, createProduct, orderCountFor, tokenFor, uniqueSku, until } from './helpers';
 
 const webUrl = () => process.env.SHELF_TEST_WEB_URL!;
 const screenshots = join(repoRoot, 'test-output', 'browser');
@@ -184,6 +184,39 @@ it('lets a shopper find a product, order it, and see the order in "my orders"', 
   // The cart is empty once the order is placed.
   await page.getByRole('link', { name: /^Cart/ }).click();
   await page.getByText('Your cart is empty.').waitFor();
+});
+
+it('counts the product pages a shopper opens and their add-to-carts, and shows the most viewed under "Trending"', async () => {
+  const sku = uniqueSku('WEBTREND');
+  const name = `Trending teapot ${randomUUID().slice(0, 6)}`;
+  await createProduct(sku, { name, stock: 5 });
+
+  // Four visits of the product page, each a page load: leaving one sends what it recorded.
+  for (let visit = 0; visit < 4; visit++) {
+    await page.goto(`${webUrl()}/products/${sku}`);
+    await page.getByRole('heading', { name }).waitFor();
+  }
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await page.getByText(/Added 1 to your cart/).waitFor();
+  await page.goto(webUrl());
+
+  // Through POST /events, Kinesis and the aggregator's tumbling windows: each click once.
+  const counted = await until('the visits in GET /reports/trending', async () => {
+    const { body } = await api<{ items: { sku: string; views: number; addToCarts: number }[] }>(
+      'GET',
+      '/reports/trending?minutes=10&limit=50',
+    );
+    const item = body.items.find((entry) => entry.sku === sku);
+    return item && item.views >= 4 && item.addToCarts >= 1 ? item : undefined;
+  });
+  expect(counted).toEqual({ sku, name, views: 4, addToCarts: 1 });
+
+  // The browser keeps GET /reports/trending for 30 s (its Cache-Control): the catalog page loaded
+  // above asked before the window closed. A shopper would see the product half a minute later.
+  await (await context.newCDPSession(page)).send('Network.clearBrowserCache');
+  await page.reload();
+  await page.getByRole('region', { name: 'Trending' }).getByText(name).waitFor();
+  await shot('15-trending');
 });
 
 it('shows the API’s own message when stock runs out between cart and checkout, and orders nothing', async () => {
