@@ -12,9 +12,9 @@
  *   dead-letter queue (`onError`); delivery goes through destinations.ts, by the ARN's service.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { ServiceConfig } from '../../service-config';
 import type { Intrinsics } from '../local-resources';
+import { interruptibleSleep, settledWithin } from './bounded-waits';
 import { destinationArn, type Destinations } from './destinations';
 import { errorMessage, functionArn, type Invocation } from './invoke';
 
@@ -136,12 +136,6 @@ export interface AsyncInvocations {
   stop(): Promise<void>;
 }
 
-const interruptibleSleep = (ms: number, signal: AbortSignal) =>
-  delay(ms, undefined, { signal }).then(
-    () => true,
-    () => false,
-  );
-
 export function startAsyncInvocations(options: AsyncInvokeOptions): AsyncInvocations {
   const { config, intrinsics, destinations, log = () => undefined } = options;
   const retryDelayMs = options.timing?.retryDelayMs ?? 1000;
@@ -259,12 +253,7 @@ export function startAsyncInvocations(options: AsyncInvokeOptions): AsyncInvocat
       if (stopping) return;
       stopping = true;
       stopped.abort();
-      const patience = new AbortController();
-      await Promise.race([
-        Promise.allSettled([...running]),
-        delay(stopTimeoutMs, undefined, { signal: patience.signal }).catch(() => undefined),
-      ]);
-      patience.abort();
+      await settledWithin([...running], stopTimeoutMs);
       // What is still running is abandoned: the stack is going away.
       abandon.abort();
       await Promise.allSettled([...running]);

@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { interruptibleSleep, settledWithin } from './bounded-waits';
 import type { Destinations } from './destinations';
 import { errorMessage, type Invocation } from './invoke';
 import type { StartingPosition, StreamEventFormat, StreamReader } from './stream-source';
@@ -50,12 +51,6 @@ export interface PollerTiming {
   /** Waits `ms`; resolves false when `signal` aborts first. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<boolean>;
 }
-
-const interruptibleSleep = (ms: number, signal: AbortSignal) =>
-  delay(ms, undefined, { signal }).then(
-    () => true,
-    () => false,
-  );
 
 // ---------------------------------------------------------------------------------------------
 // What the function answered
@@ -233,12 +228,7 @@ export function startQueuePoller<M>({
       if (stopping) return;
       stopping = true;
       stopped.abort();
-      const patience = new AbortController();
-      await Promise.race([
-        Promise.allSettled([loop, ...inFlight]),
-        delay(stopTimeoutMs, undefined, { signal: patience.signal }).catch(() => undefined),
-      ]);
-      patience.abort();
+      await settledWithin([loop, ...inFlight], stopTimeoutMs);
       // What is still running is abandoned: its messages come back after the visibility timeout.
       abandon.abort();
       await Promise.allSettled([loop, ...inFlight]);
@@ -802,12 +792,7 @@ export function startStreamPoller<R>(options: StreamPollerOptions<R>): RunningPo
       const waiters = idleWaiters;
       idleWaiters = [];
       for (const { resolve } of waiters) resolve();
-      const patience = new AbortController();
-      await Promise.race([
-        Promise.allSettled([main, ...loops]),
-        delay(stopTimeoutMs, undefined, { signal: patience.signal }).catch(() => undefined),
-      ]);
-      patience.abort();
+      await settledWithin([main, ...loops], stopTimeoutMs);
       // What is still running is abandoned: its records are read again from the checkpoint.
       abandon.abort();
       await Promise.allSettled([main, ...loops]);

@@ -8,7 +8,8 @@
  * A shard iterator is a position: the reader keeps the one GetRecords handed back and goes on from
  * it while the poller asks for what follows the last record returned; asked for anything else (a
  * retry from the checkpoint), it takes a new one AFTER_SEQUENCE_NUMBER. Iterators expire after
- * 15 minutes (ExpiredIteratorException): a new one is taken from the same place.
+ * 15 minutes (ExpiredIteratorException): a new one is taken from the same place
+ * (lambda/shard-iterators.ts holds them, as for Kinesis).
  */
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -21,7 +22,8 @@ import {
   TrimmedDataAccessException,
   type GetShardIteratorCommandInput,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { ShardRead, StartingPosition, StreamReader, StreamShard } from '../../lambda/stream-source';
+import { ShardIterators, type ReadFrom } from '../../lambda/shard-iterators';
+import type { ShardRead, StreamReader, StreamShard } from '../../lambda/stream-source';
 import { dynamoDbLocalStreamArn } from './tables';
 import { toLambdaDynamoDbRecord, type DynamoDbStreamRecord } from './stream-format';
 
@@ -43,12 +45,6 @@ export interface DynamoDbStreamReaderOptions {
   log?: (line: string) => void;
 }
 
-interface ShardPosition {
-  /** The sequence number the iterator follows (undefined: the starting position). */
-  after?: string;
-  iterator: string;
-}
-
 /**
  * The stream ARN as Lambda shows it (`eventSourceARN`): DynamoDB Local's, with the stack's region
  * and account in place of `ddblocal` and its own.
@@ -60,7 +56,12 @@ export function lambdaStreamArn(localStreamArn: string, region: string, accountI
 }
 
 export class DynamoDbStreamReader implements StreamReader<DynamoDbStreamRecord> {
-  private readonly positions = new Map<string, ShardPosition>();
+  private readonly iterators = new ShardIterators<DynamoDbStreamRecord>({
+    newIterator: (shardId, from, signal) => this.iterator(shardId, from, signal),
+    getRecords: (iterator, limit, signal) => this.getRecords(iterator, limit, signal),
+    sequenceNumber: (record) => this.sequenceNumber(record),
+    isExpired: (error) => error instanceof ExpiredIteratorException,
+  });
 
   private constructor(
     private readonly client: DynamoDBStreamsClient,
@@ -127,36 +128,18 @@ export class DynamoDbStreamReader implements StreamReader<DynamoDbStreamRecord> 
 
   async read(
     shardId: string,
-    from: { after?: string; startingPosition: StartingPosition },
+    from: ReadFrom,
     limit: number,
     signal?: AbortSignal,
   ): Promise<ShardRead<DynamoDbStreamRecord>> {
-    const kept = this.positions.get(shardId);
-    let iterator = kept && kept.after === from.after ? kept.iterator : undefined;
-    let answer;
     try {
-      iterator ??= await this.iterator(shardId, from, signal);
-      answer = await this.getRecords(iterator, limit, signal);
+      return await this.iterators.read(shardId, from, limit, signal);
     } catch (error) {
-      if (error instanceof ResourceNotFoundException) {
-        // The shard is gone (closed, then trimmed after 24 hours): nothing is left to read.
-        this.positions.delete(shardId);
-        return { records: [], end: true };
-      }
-      if (!(error instanceof ExpiredIteratorException)) throw error;
-      answer = await this.getRecords(await this.iterator(shardId, from, signal), limit, signal);
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+      // The shard is gone (closed, then trimmed after 24 hours): nothing is left to read.
+      this.iterators.forget(shardId);
+      return { records: [], end: true };
     }
-    const records = answer.Records ?? [];
-    if (!answer.NextShardIterator) {
-      // A closed shard read to its end.
-      this.positions.delete(shardId);
-      return { records, end: true };
-    }
-    this.positions.set(shardId, {
-      after: records.at(-1)?.dynamodb?.SequenceNumber ?? from.after,
-      iterator: answer.NextShardIterator,
-    });
-    return { records, end: false };
   }
 
   sequenceNumber(record: DynamoDbStreamRecord): string {
@@ -178,16 +161,17 @@ export class DynamoDbStreamReader implements StreamReader<DynamoDbStreamRecord> 
     return Promise.resolve();
   }
 
-  private getRecords(iterator: string, limit: number, signal?: AbortSignal) {
-    return this.client.send(
+  private async getRecords(iterator: string, limit: number, signal?: AbortSignal) {
+    const answer = await this.client.send(
       new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(limit, maxRecordsPerRead) }),
       { abortSignal: signal },
     );
+    return { records: answer.Records ?? [], nextIterator: answer.NextShardIterator };
   }
 
   private async iterator(
     shardId: string,
-    { after, startingPosition }: { after?: string; startingPosition: StartingPosition },
+    { after, startingPosition }: ReadFrom,
     signal?: AbortSignal,
   ): Promise<string> {
     const input: GetShardIteratorCommandInput = after

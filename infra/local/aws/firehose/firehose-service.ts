@@ -14,6 +14,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { S3Client } from '@aws-sdk/client-s3';
+import { settledWithin } from '../../lambda/bounded-waits';
 import { functionName, referencedFunctionKey } from '../../lambda/invoke';
 import type { Intrinsics, LocalResource } from '../../local-resources';
 import type { StartedService, LocalService, TriggerContext } from '../local-service';
@@ -408,12 +409,10 @@ export function createFirehoseService(options: FirehoseServiceOptions = {}): Loc
           if (stopping.signal.aborted) return;
           stopping.abort();
           await Promise.allSettled(pumps.map((pump) => pump.done));
-          const patience = new AbortController();
-          await Promise.race([
-            Promise.allSettled(engines.map((engine) => engine.stop())),
-            delay(timing.stopTimeoutMs, undefined, { signal: patience.signal }).catch(() => undefined),
-          ]);
-          patience.abort();
+          await settledWithin(
+            engines.map((engine) => engine.stop()),
+            timing.stopTimeoutMs,
+          );
           abandon.abort();
           await Promise.allSettled(pumps.map((pump) => pump.close()));
           s3.destroy();

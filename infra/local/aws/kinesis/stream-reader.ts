@@ -3,7 +3,7 @@
  * the way Lambda's event source mapping does: ListShards, then per shard an iterator from
  * GetShardIterator (TRIM_HORIZON or LATEST the first time, AFTER_SEQUENCE_NUMBER from a
  * checkpoint) and GetRecords with the iterator each answer hands on. An iterator expires after
- * five minutes unused: a new one is taken from the checkpoint.
+ * five minutes unused: a new one is taken from the checkpoint (lambda/shard-iterators.ts holds them).
  */
 import {
   ExpiredIteratorException,
@@ -14,19 +14,19 @@ import {
   type KinesisClient,
   type ShardIteratorType,
 } from '@aws-sdk/client-kinesis';
-import type { ShardRead, StartingPosition, StreamReader, StreamShard } from '../../lambda/stream-source';
-
-interface HeldIterator {
-  iterator: string;
-  /** The sequence number of the last record read with it: where it stands. */
-  after: string | undefined;
-}
+import { ShardIterators, type ReadFrom } from '../../lambda/shard-iterators';
+import type { ShardRead, StreamReader, StreamShard } from '../../lambda/stream-source';
 
 /** What a record adds to an event besides its data (the JSON around it, the ids, the ARNs). */
 const recordEnvelopeBytes = 500;
 
 export class KinesisStreamReader implements StreamReader<KinesisRecord> {
-  private readonly iterators = new Map<string, HeldIterator>();
+  private readonly iterators = new ShardIterators<KinesisRecord>({
+    newIterator: (shardId, from, signal) => this.newIterator(shardId, from, signal),
+    getRecords: (iterator, limit, signal) => this.getRecords(iterator, limit, signal),
+    sequenceNumber: (record) => this.sequenceNumber(record),
+    isExpired: (error) => error instanceof ExpiredIteratorException,
+  });
 
   constructor(
     private readonly client: KinesisClient,
@@ -55,30 +55,8 @@ export class KinesisStreamReader implements StreamReader<KinesisRecord> {
     return shards;
   }
 
-  async read(
-    shardId: string,
-    from: { after?: string; startingPosition: StartingPosition },
-    limit: number,
-    signal?: AbortSignal,
-  ): Promise<ShardRead<KinesisRecord>> {
-    const held = this.iterators.get(shardId);
-    // The iterator held stands right after `from.after` only if the last read ended there; a retry
-    // from an earlier checkpoint (or a first read) needs a new one.
-    let iterator = held && held.after === from.after ? held.iterator : await this.newIterator(shardId, from, signal);
-    let page;
-    try {
-      page = await this.getRecords(iterator, limit, signal);
-    } catch (error) {
-      if (!(error instanceof ExpiredIteratorException)) throw error;
-      iterator = await this.newIterator(shardId, from, signal);
-      page = await this.getRecords(iterator, limit, signal);
-    }
-    const records = page.Records ?? [];
-    const after = records.at(-1)?.SequenceNumber ?? from.after;
-    if (page.NextShardIterator) this.iterators.set(shardId, { iterator: page.NextShardIterator, after });
-    else this.iterators.delete(shardId);
-    // No next iterator: the shard is closed (split or merged) and read to its end.
-    return { records, end: !page.NextShardIterator };
+  read(shardId: string, from: ReadFrom, limit: number, signal?: AbortSignal): Promise<ShardRead<KinesisRecord>> {
+    return this.iterators.read(shardId, from, limit, signal);
   }
 
   sequenceNumber(record: KinesisRecord): string {
@@ -100,11 +78,7 @@ export class KinesisStreamReader implements StreamReader<KinesisRecord> {
     return Promise.resolve();
   }
 
-  private async newIterator(
-    shardId: string,
-    from: { after?: string; startingPosition: StartingPosition },
-    signal?: AbortSignal,
-  ): Promise<string> {
+  private async newIterator(shardId: string, from: ReadFrom, signal?: AbortSignal): Promise<string> {
     const type: ShardIteratorType = from.after ? 'AFTER_SEQUENCE_NUMBER' : from.startingPosition;
     const { ShardIterator } = await this.client.send(
       new GetShardIteratorCommand({
@@ -119,10 +93,12 @@ export class KinesisStreamReader implements StreamReader<KinesisRecord> {
     return ShardIterator;
   }
 
-  private getRecords(iterator: string, limit: number, signal?: AbortSignal) {
+  private async getRecords(iterator: string, limit: number, signal?: AbortSignal) {
     // GetRecords takes at most 10,000 records.
-    return this.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(limit, 10_000) }), {
-      abortSignal: signal,
-    });
+    const page = await this.client.send(
+      new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(limit, 10_000) }),
+      { abortSignal: signal },
+    );
+    return { records: page.Records ?? [], nextIterator: page.NextShardIterator };
   }
 }

@@ -1,15 +1,7 @@
 // S3 notifications to Lambda (infra/local/aws/s3/s3-notifications.ts): a bucket's declarations
 // read, matched against what s3rver emits, the event S3 would send built, and each match invoked
 // asynchronously, its failures retried and sent to the on-failure queue (the SQS module delivers).
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import {
   encodeS3Key,
   matchesEventName,
@@ -19,21 +11,12 @@ import {
   refineEventName,
   s3Notifications,
   sampleS3Event,
-  startS3Notifications,
   toS3Event,
 } from '../../../../infra/local/aws/s3/s3-notifications';
-import { startSqsTriggers } from '../../../../infra/local/aws/sqs/service';
 import { localIntrinsics } from '../../../../infra/local/local-resources';
 import s3Sample from '../../../fixtures/events/s3-event.json';
-import {
-  bucket,
-  localResources,
-  queueArn,
-  queueUrl,
-  s3rverRecord,
-  serviceConfig,
-  triggerContext,
-} from './import-pipeline';
+import { bucket, localResources, queueUrl, s3rverRecord, serviceConfig } from './import-pipeline';
+import { runningTriggers } from './running-triggers';
 
 describe('the function a notification names', () => {
   it('is found from GetAtt (either form) or a function ARN', () => {
@@ -225,63 +208,19 @@ describe('the S3 sample event for npm run invoke', () => {
 });
 
 describe('S3 notifications, running', () => {
-  const sqs = mockClient(SQSClient);
-  let fetchMock: jest.SpiedFunction<typeof fetch>;
-  let lines: string[];
-
-  const json = (body: unknown, headers: Record<string, string> = {}) =>
-    new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json', ...headers } });
-  const invokedEvents = () =>
-    fetchMock.mock.calls.map(([url, init]) => ({ url: url as string, event: JSON.parse(init!.body as string) }));
-
-  /** The S3 and SQS modules' triggers on one context, as start-shelf.ts starts them. */
-  async function start(config = serviceConfig()) {
-    const context = triggerContext(config);
-    lines = context.lines;
-    const sqsTriggers = await startSqsTriggers(context, {
-      pollIntervalMs: 5,
-      stopTimeoutMs: 200,
-      failedRecordRetrySeconds: 2,
-    });
-    const s3Triggers = startS3Notifications(context, { retryDelayMs: 5, stopTimeoutMs: 200 });
-    const sources = {
-      sources: [...s3Triggers.sources, ...sqsTriggers.sources],
-      idle: async () => {
-        await s3Triggers.idle();
-        await sqsTriggers.idle();
-      },
-      stop: async () => {
-        await Promise.all([s3Triggers.stop(), sqsTriggers.stop()]);
-        context.destinations.close();
-      },
-    };
-    return { sources, s3Server: context.s3Server };
-  }
-
-  beforeEach(() => {
-    sqs.reset();
-    sqs.on(GetQueueAttributesCommand).callsFake((input: { QueueUrl?: string }) => ({
-      Attributes: { QueueArn: queueArn(input.QueueUrl!.split('/').at(-1)!) },
-    }));
-    sqs.on(ReceiveMessageCommand).resolves({});
-    sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
-    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
-    sqs.on(SendMessageCommand).resolves({ MessageId: 'sent-1' });
-    fetchMock = jest.spyOn(globalThis, 'fetch');
-  });
-
-  afterEach(() => fetchMock.mockRestore());
+  const running = runningTriggers();
+  const { sqs, json, invokedEvents, start } = running;
 
   it('lists the triggers it wired', async () => {
     const { sources } = await start();
     await sources.stop();
 
     expect(sources.sources).toEqual(['S3 UploadsBucket → processUpload', 'SQS ImportQueue → loadImportChunk']);
-    expect(lines).toEqual([]);
+    expect(running.lines).toEqual([]);
   });
 
   it('invokes the function for a matching upload with the S3 event, once', async () => {
-    fetchMock.mockImplementation(() => Promise.resolve(json([{ outcome: 'read' }])));
+    running.fetchMock.mockImplementation(() => Promise.resolve(json([{ outcome: 'read' }])));
     const { sources, s3Server } = await start();
 
     s3Server.emit('event', { Records: [s3rverRecord({ eTag: 'e-1' })] });
@@ -298,22 +237,22 @@ describe('S3 notifications, running', () => {
       eTag: 'e-1',
       sequencer: '19C8F0A1B2C',
     });
-    expect(fetchMock.mock.calls[0]![1]!.headers).toEqual(
+    expect(running.fetchMock.mock.calls[0]![1]!.headers).toEqual(
       expect.objectContaining({ 'x-amz-invocation-type': 'RequestResponse' }),
     );
-    expect(lines).toContain('S3 UploadsBucket → processUpload: uploads/spring catalog.csv');
+    expect(running.lines).toContain('S3 UploadsBucket → processUpload: uploads/spring catalog.csv');
   });
 
   it("retries a failing function twice, then sends Lambda's record to the on-failure queue", async () => {
     const error = { errorMessage: 'not a CSV', errorType: 'Error', trace: [] };
-    fetchMock.mockImplementation(() => Promise.resolve(json(error, { 'X-Amz-Function-Error': 'Unhandled' })));
+    running.fetchMock.mockImplementation(() => Promise.resolve(json(error, { 'X-Amz-Function-Error': 'Unhandled' })));
     const { sources, s3Server } = await start();
 
     s3Server.emit('event', { Records: [s3rverRecord({ eTag: 'e-1' })] });
     await sources.idle();
     await sources.stop();
 
-    expect(fetchMock).toHaveBeenCalledTimes(3);
+    expect(running.fetchMock).toHaveBeenCalledTimes(3);
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
     const sent = sqs.commandCalls(SendMessageCommand)[0]!.args[0].input;
     expect(sent.QueueUrl).toBe(queueUrl('shelf-local-upload-failures'));
@@ -331,7 +270,7 @@ describe('S3 notifications, running', () => {
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       responsePayload: error,
     });
-    expect(lines.at(-1)).toBe(
+    expect(running.lines.at(-1)).toBe(
       'S3 UploadsBucket → processUpload: uploads/spring catalog.csv failed (attempt 3 of 3): not a CSV; event sent to UploadFailuresQueue',
     );
   });
@@ -339,7 +278,7 @@ describe('S3 notifications, running', () => {
   it('honours maximumRetryAttempts: 0', async () => {
     const config = serviceConfig();
     config.functions.processUpload!.maximumRetryAttempts = 0;
-    fetchMock.mockImplementation(() =>
+    running.fetchMock.mockImplementation(() =>
       Promise.resolve(json({ errorMessage: 'x' }, { 'X-Amz-Function-Error': 'Unhandled' })),
     );
     const { sources, s3Server } = await start(config);
@@ -348,7 +287,7 @@ describe('S3 notifications, running', () => {
     await sources.idle();
     await sources.stop();
 
-    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(running.fetchMock).toHaveBeenCalledTimes(1);
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
   });
 });

@@ -4,19 +4,16 @@
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
-  SQSClient,
   type Message,
 } from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
-import { startS3Notifications } from '../../../../infra/local/aws/s3/s3-notifications';
 import { sqs as sqsService, startSqsTriggers } from '../../../../infra/local/aws/sqs/service';
 import { sqsMappings, toSqsEvent } from '../../../../infra/local/aws/sqs/sqs-mappings';
 import { localIntrinsics } from '../../../../infra/local/local-resources';
 import sqsFixture from '../../../fixtures/events/sqs-event.json';
 import { localResources, queueArn, queueUrl, serviceConfig, triggerContext } from './import-pipeline';
+import { runningTriggers } from './running-triggers';
 
 describe('SQS event source mappings', () => {
   it("reads a function's sqs events, resolving the queue to its local URL", () => {
@@ -152,52 +149,8 @@ describe('SQS event source mappings', () => {
 });
 
 describe('SQS triggers, running', () => {
-  const sqs = mockClient(SQSClient);
-  let fetchMock: jest.SpiedFunction<typeof fetch>;
-  let lines: string[];
-
-  const json = (body: unknown, headers: Record<string, string> = {}) =>
-    new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json', ...headers } });
-  const invokedEvents = () =>
-    fetchMock.mock.calls.map(([url, init]) => ({ url: url as string, event: JSON.parse(init!.body as string) }));
-
-  /** The S3 and SQS modules' triggers on one context, as start-shelf.ts starts them. */
-  async function start(config = serviceConfig()) {
-    const context = triggerContext(config);
-    lines = context.lines;
-    const sqsTriggers = await startSqsTriggers(context, {
-      pollIntervalMs: 5,
-      stopTimeoutMs: 200,
-      failedRecordRetrySeconds: 2,
-    });
-    const s3Triggers = startS3Notifications(context, { retryDelayMs: 5, stopTimeoutMs: 200 });
-    const sources = {
-      sources: [...s3Triggers.sources, ...sqsTriggers.sources],
-      idle: async () => {
-        await s3Triggers.idle();
-        await sqsTriggers.idle();
-      },
-      stop: async () => {
-        await Promise.all([s3Triggers.stop(), sqsTriggers.stop()]);
-        context.destinations.close();
-      },
-    };
-    return { sources, s3Server: context.s3Server };
-  }
-
-  beforeEach(() => {
-    sqs.reset();
-    sqs.on(GetQueueAttributesCommand).callsFake((input: { QueueUrl?: string }) => ({
-      Attributes: { QueueArn: queueArn(input.QueueUrl!.split('/').at(-1)!) },
-    }));
-    sqs.on(ReceiveMessageCommand).resolves({});
-    sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
-    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
-    sqs.on(SendMessageCommand).resolves({ MessageId: 'sent-1' });
-    fetchMock = jest.spyOn(globalThis, 'fetch');
-  });
-
-  afterEach(() => fetchMock.mockRestore());
+  const running = runningTriggers();
+  const { sqs, json, invokedEvents, start } = running;
 
   const message = (n: number): Message => ({
     MessageId: `m-${n}`,
@@ -217,7 +170,9 @@ describe('SQS triggers, running', () => {
       .on(ReceiveMessageCommand)
       .resolvesOnce({ Messages: [message(1), message(2), message(3)] })
       .resolves({});
-    fetchMock.mockImplementation(() => Promise.resolve(json({ batchItemFailures: [{ itemIdentifier: 'm-2' }] })));
+    running.fetchMock.mockImplementation(() =>
+      Promise.resolve(json({ batchItemFailures: [{ itemIdentifier: 'm-2' }] })),
+    );
     const { sources } = await start();
 
     await sources.idle();
@@ -242,7 +197,7 @@ describe('SQS triggers, running', () => {
         { Id: '1', ReceiptHandle: 'r-3' },
       ],
     });
-    expect(lines).toContain('SQS ImportQueue → loadImportChunk: 3 records, 1 failed');
+    expect(running.lines).toContain('SQS ImportQueue → loadImportChunk: 3 records, 1 failed');
     // The failed one comes back in local time, not after the queue's whole visibility timeout.
     expect(sqs).toHaveReceivedCommandTimes(ChangeMessageVisibilityBatchCommand, 1);
     expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityBatchCommand, {
@@ -263,7 +218,7 @@ describe('SQS triggers, running', () => {
       .resolvesOnce({ Messages: [message(2), message(3)] })
       .resolvesOnce({ Messages: [message(4)] })
       .resolves({});
-    fetchMock.mockImplementation(() => Promise.resolve(new Response('')));
+    running.fetchMock.mockImplementation(() => Promise.resolve(new Response('')));
     const { sources } = await start(config);
 
     await sources.idle();
@@ -288,7 +243,7 @@ describe('SQS triggers, running', () => {
       .on(ReceiveMessageCommand)
       .resolvesOnce({ Messages: [message(1), message(2)] })
       .resolves({});
-    fetchMock.mockImplementation(() =>
+    running.fetchMock.mockImplementation(() =>
       Promise.resolve(json({ errorMessage: 'db down' }, { 'X-Amz-Function-Error': 'Unhandled' })),
     );
     const { sources } = await start();
@@ -296,7 +251,7 @@ describe('SQS triggers, running', () => {
     await sources.idle();
     await sources.stop();
 
-    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(running.fetchMock).toHaveBeenCalledTimes(1);
     expect(sqs).toHaveReceivedCommandTimes(DeleteMessageBatchCommand, 0);
     expect(
       sqs
@@ -306,7 +261,9 @@ describe('SQS triggers, running', () => {
       ['r-1', 2],
       ['r-2', 2],
     ]);
-    expect(lines).toContain('SQS ImportQueue → loadImportChunk: 2 records, all 2 returning (function error: db down)');
+    expect(running.lines).toContain(
+      'SQS ImportQueue → loadImportChunk: 2 records, all 2 returning (function error: db down)',
+    );
   });
 
   it('does not poll a disabled mapping', async () => {
@@ -326,19 +283,19 @@ describe('SQS triggers, running', () => {
       .on(ReceiveMessageCommand)
       .resolvesOnce({ Messages: [message(1)] })
       .resolves({});
-    fetchMock.mockImplementation(
+    running.fetchMock.mockImplementation(
       (_url, init) =>
         new Promise((_, reject) => init!.signal!.addEventListener('abort', () => reject(new Error('aborted')))),
     );
     const { sources } = await start();
-    while (!fetchMock.mock.calls.length) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (!running.fetchMock.mock.calls.length) await new Promise((resolve) => setTimeout(resolve, 5));
 
     const started = Date.now();
     await sources.stop();
 
     expect(Date.now() - started).toBeLessThan(1000);
     expect(sqs).toHaveReceivedCommandTimes(DeleteMessageBatchCommand, 0);
-    expect(lines.filter((line) => line.startsWith('SQS'))).toEqual([]);
+    expect(running.lines.filter((line) => line.startsWith('SQS'))).toEqual([]);
   });
 
   it('delivers a record to a queue destination, with its attributes, and names the queue', async () => {

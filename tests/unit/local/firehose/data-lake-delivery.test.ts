@@ -9,6 +9,7 @@ import { DeliveryStream, type Invocation } from '../../../../infra/local/aws/fir
 import { handler } from '../../../../services/clickstream/strip-personal-data';
 import { lambdaContext } from '../../../helpers/http-events';
 import { aClickstreamRecord, asBytes, testHashKey } from '../../clickstream/clickstream-fixtures';
+import { dataLakeStream } from './firehose-fixtures';
 
 const s3 = mockClient(S3Client);
 mockClient(SecretsManagerClient).on(GetSecretValueCommand).resolves({ SecretString: testHashKey });
@@ -23,27 +24,11 @@ const invokeInProcess = async (_key: string, event: unknown): Promise<Invocation
 
 it('delivers shoppers’ events to the data lake without IP address, user agent or user id', async () => {
   s3.on(PutObjectCommand).resolves({});
-  const stream = new DeliveryStream(
-    {
-      name: 'shelf-local-clickstream-to-data-lake',
-      arn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/shelf-local-clickstream-to-data-lake',
-      sourceStreamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/shelf-local-clickstream',
-      bucket: 'shelf-local-data-lake-us-east-1-000000000000',
-      prefix: 'clickstream/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/',
-      errorOutputPrefix:
-        'clickstream-errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/',
-      compression: 'GZIP',
-      buffering: { sizeBytes: 64 * 1024 * 1024, intervalSeconds: 300 },
-      processor: {
-        functionKey: 'stripPersonalData',
-        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:shelf-local-stripPersonalData:$LATEST',
-        bufferSizeBytes: 1024 * 1024,
-        bufferIntervalSeconds: 60,
-        numberOfRetries: 3,
-      },
-    },
-    { region: 'us-east-1', s3: new S3Client({ region: 'us-east-1' }), invoke: invokeInProcess },
-  );
+  const stream = new DeliveryStream(dataLakeStream(), {
+    region: 'us-east-1',
+    s3: new S3Client({ region: 'us-east-1' }),
+    invoke: invokeInProcess,
+  });
   const shoppers = [aClickstreamRecord(), aClickstreamRecord({ sku: 'MUG-BLUE', type: 'add-to-cart' })];
   const robot = aClickstreamRecord({ userAgent: 'Mozilla/5.0 (compatible; bingbot/2.0)' });
   const arrivedAt = Date.UTC(2026, 11, 2, 10, 15, 31);

@@ -10,35 +10,11 @@ import {
   type SourceRecord,
 } from '../../../../infra/local/aws/firehose/delivery-stream';
 import responseSample from '../../../fixtures/events/kinesis-firehose-response.json';
+import { clickstreamArn, dataLakeStream, eventually, stripPersonalDataArn } from './firehose-fixtures';
 
 const s3 = mockClient(S3Client);
-const streamArn = 'arn:aws:kinesis:us-east-1:000000000000:stream/shelf-local-clickstream';
-const functionArn = 'arn:aws:lambda:us-east-1:000000000000:function:shelf-local-stripPersonalData:$LATEST';
 // 23:59:58 UTC on 2 December 2026: the partition is that day's, not the next.
 const arrivedAt = Date.UTC(2026, 11, 2, 23, 59, 58);
-
-/** The data lake's delivery stream as infra/resources/data-lake.yml declares it, with small buffers. */
-function streamConfig(overrides: Partial<DeliveryStreamConfig> = {}): DeliveryStreamConfig {
-  return {
-    name: 'shelf-local-clickstream-to-data-lake',
-    arn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/shelf-local-clickstream-to-data-lake',
-    sourceStreamArn: streamArn,
-    bucket: 'shelf-local-data-lake-us-east-1-000000000000',
-    prefix: 'clickstream/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/',
-    errorOutputPrefix:
-      'clickstream-errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/',
-    compression: 'GZIP',
-    buffering: { sizeBytes: 64 * 1024 * 1024, intervalSeconds: 300 },
-    processor: {
-      functionKey: 'stripPersonalData',
-      functionArn,
-      bufferSizeBytes: 1024 * 1024,
-      bufferIntervalSeconds: 60,
-      numberOfRetries: 3,
-    },
-    ...overrides,
-  };
-}
 
 let sequence = 0;
 const record = (text: string, shardId = 'shardId-000000000000'): SourceRecord => ({
@@ -104,16 +80,6 @@ function harness(
   return { stream, invocations, checkpoints, journal };
 }
 
-async function eventually<T>(read: () => T | undefined, what: string, deadlineMs = 3000): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 const objects = () =>
   s3.commandCalls(PutObjectCommand).map(({ args: [command] }) => {
     const body = command.input.Body as Buffer;
@@ -125,7 +91,7 @@ beforeEach(() => s3.reset());
 
 describe('the local Firehose delivery stream', () => {
   it('invokes the transformation with Firehose’s event: ids, arrival times, base64 data, Kinesis metadata', async () => {
-    const { stream, invocations } = harness(streamConfig());
+    const { stream, invocations } = harness(dataLakeStream());
     const first = record('a view', 'shardId-000000000001');
 
     const [recordId] = stream.put([first]);
@@ -134,8 +100,8 @@ describe('the local Firehose delivery stream', () => {
     expect(invocations).toEqual([
       {
         invocationId: expect.stringMatching(/^[0-9a-f-]{36}$/),
-        deliveryStreamArn: streamConfig().arn,
-        sourceKinesisStreamArn: streamArn,
+        deliveryStreamArn: dataLakeStream().arn,
+        sourceKinesisStreamArn: clickstreamArn,
         region: 'us-east-1',
         records: [
           {
@@ -157,7 +123,7 @@ describe('the local Firehose delivery stream', () => {
   });
 
   it('writes what the function kept, gzipped, under the prefix of the day the oldest record arrived', async () => {
-    const { stream } = harness(streamConfig());
+    const { stream } = harness(dataLakeStream());
 
     stream.put([record('first'), record('second')]);
     await stream.flush();
@@ -173,7 +139,7 @@ describe('the local Firehose delivery stream', () => {
 
   it('delivers once the buffer interval has passed (300 s declared, scaled), not before', async () => {
     // 60 s for the processor and 300 s for S3, at a thousandth: 60 ms, then 300 ms.
-    const { stream } = harness(streamConfig());
+    const { stream } = harness(dataLakeStream());
 
     stream.put([record('waiting')]);
     await new Promise((resolve) => setTimeout(resolve, 120));
@@ -188,9 +154,9 @@ describe('the local Firehose delivery stream', () => {
   it('delivers as soon as the buffer holds its size, without waiting for the interval', async () => {
     // Intervals of 1,000 seconds at scale 1: only size can deliver within the test.
     const { stream, invocations } = harness(
-      streamConfig({
+      dataLakeStream({
         buffering: { sizeBytes: 20, intervalSeconds: 1000 },
-        processor: { ...streamConfig().processor!, bufferSizeBytes: 10, bufferIntervalSeconds: 1000 },
+        processor: { ...dataLakeStream().processor!, bufferSizeBytes: 10, bufferIntervalSeconds: 1000 },
       }),
       upperCasing,
       1,
@@ -207,7 +173,7 @@ describe('the local Firehose delivery stream', () => {
   });
 
   it('leaves Dropped records out and writes ProcessingFailed ones to the error output as Firehose does', async () => {
-    const { stream } = harness(streamConfig());
+    const { stream } = harness(dataLakeStream());
     const failing = record('failing record');
 
     stream.put([record('kept'), record('dropped by the function'), failing]);
@@ -227,7 +193,7 @@ describe('the local Firehose delivery stream', () => {
         attemptsMade: 1,
         arrivalTimestamp: arrivedAt,
         attemptEndingTimestamp: expect.any(Number),
-        lambdaARN: functionArn,
+        lambdaARN: stripPersonalDataArn,
       },
     ]);
     expect(Object.keys(lines[0])).toEqual([
@@ -248,7 +214,7 @@ describe('the local Firehose delivery stream', () => {
         functionError: 'Unhandled',
         payload: { errorMessage: 'boom' },
       });
-    const { stream, invocations } = harness(streamConfig(), failing);
+    const { stream, invocations } = harness(dataLakeStream(), failing);
 
     stream.put([record('one'), record('two')]);
     await stream.flush();
@@ -271,7 +237,7 @@ describe('the local Firehose delivery stream', () => {
       ++calls === 1
         ? Promise.resolve<Invocation>({ status: 200, functionError: 'Unhandled', payload: {} })
         : upperCasing(key, event);
-    const { stream } = harness(streamConfig(), flaky);
+    const { stream } = harness(dataLakeStream(), flaky);
 
     stream.put([record('second time lucky')]);
     await stream.flush();
@@ -282,7 +248,7 @@ describe('the local Firehose delivery stream', () => {
   });
 
   it('checkpoints each shard only after the objects holding its records are written', async () => {
-    const { stream, journal } = harness(streamConfig());
+    const { stream, journal } = harness(dataLakeStream());
     const a = record('a', 'shardId-000000000000');
     const b = record('b', 'shardId-000000000001');
     const c = record('fail c', 'shardId-000000000000');
@@ -298,7 +264,7 @@ describe('the local Firehose delivery stream', () => {
   });
 
   it('checkpoints a batch the function dropped whole without writing an object', async () => {
-    const { stream, checkpoints } = harness(streamConfig());
+    const { stream, checkpoints } = harness(dataLakeStream());
     const robot = record('drop me');
 
     stream.put([robot]);
@@ -309,7 +275,7 @@ describe('the local Firehose delivery stream', () => {
   });
 
   it('tries a failed S3 write again, and checkpoints only once it is written', async () => {
-    const { stream, journal } = harness(streamConfig());
+    const { stream, journal } = harness(dataLakeStream());
     s3.on(PutObjectCommand)
       .rejectsOnce(new Error('SlowDown'))
       .callsFake((input: PutObjectCommandInput) => {
@@ -326,7 +292,12 @@ describe('the local Firehose delivery stream', () => {
 
   it('writes records as they came when the stream has no transformation', async () => {
     const { stream, invocations } = harness(
-      streamConfig({ processor: undefined, compression: 'UNCOMPRESSED', prefix: 'raw/', errorOutputPrefix: undefined }),
+      dataLakeStream({
+        processor: undefined,
+        compression: 'UNCOMPRESSED',
+        prefix: 'raw/',
+        errorOutputPrefix: undefined,
+      }),
     );
 
     stream.put([{ data: Buffer.from('as is\n'), arrivedAt }]);

@@ -15,11 +15,10 @@ import { Destinations } from '../../../../infra/local/lambda/destinations';
 import type { StreamReader, StreamShard } from '../../../../infra/local/lambda/stream-source';
 import { localIntrinsics, type LocalResource } from '../../../../infra/local/local-resources';
 import type { CfnResource, ServiceConfig } from '../../../../infra/service-config';
+import { clickstreamArn, dataLakeBucket, dataLakeStream, eventually } from './firehose-fixtures';
 
 const s3 = mockClient(S3Client);
 const region = 'us-east-1';
-const bucket = 'shelf-local-data-lake-us-east-1-000000000000';
-const streamArn = 'arn:aws:kinesis:us-east-1:000000000000:stream/shelf-local-clickstream';
 
 /** infra/resources/data-lake.yml's delivery stream as `serverless print --stage local` gives it. */
 const clickstreamDelivery: CfnResource = {
@@ -96,8 +95,8 @@ function serviceConfig(): ServiceConfig {
 
 function createdResources(): Map<string, LocalResource> {
   return new Map<string, LocalResource>([
-    ['DataLakeBucket', { type: 'AWS::S3::Bucket', ref: bucket, arn: `arn:aws:s3:::${bucket}` }],
-    ['ClickstreamStream', { type: 'AWS::Kinesis::Stream', ref: 'shelf-local-clickstream', arn: streamArn }],
+    ['DataLakeBucket', { type: 'AWS::S3::Bucket', ref: dataLakeBucket, arn: `arn:aws:s3:::${dataLakeBucket}` }],
+    ['ClickstreamStream', { type: 'AWS::Kinesis::Stream', ref: 'shelf-local-clickstream', arn: clickstreamArn }],
     // Not created locally: nothing may resolve them.
   ]);
 }
@@ -114,31 +113,14 @@ describe('a declared delivery stream, read for the local Firehose', () => {
     expect(parse('ClickstreamDeliveryStream', clickstreamDelivery)).toEqual({
       logicalId: 'ClickstreamDeliveryStream',
       type: 'KinesisStreamAsSource',
-      config: {
-        name: 'shelf-local-clickstream-to-data-lake',
-        arn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/shelf-local-clickstream-to-data-lake',
-        sourceStreamArn: streamArn,
-        bucket,
-        prefix: 'clickstream/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/',
-        errorOutputPrefix:
-          'clickstream-errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/',
-        compression: 'GZIP',
-        buffering: { sizeBytes: 64 * 1024 * 1024, intervalSeconds: 300 },
-        processor: {
-          functionKey: 'stripPersonalData',
-          functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:shelf-local-stripPersonalData:$LATEST',
-          bufferSizeBytes: 1024 * 1024,
-          bufferIntervalSeconds: 60,
-          numberOfRetries: 3,
-        },
-      },
+      config: dataLakeStream(),
     });
   });
 
   it('gives a stream Firehose’s defaults where it declares nothing: DirectPut, 5 MB, 300 s, uncompressed', () => {
     const { type, config } = parse('Plain', {
       Type: 'AWS::KinesisFirehose::DeliveryStream',
-      Properties: { S3DestinationConfiguration: { BucketARN: `arn:aws:s3:::${bucket}` } },
+      Properties: { S3DestinationConfiguration: { BucketARN: `arn:aws:s3:::${dataLakeBucket}` } },
     });
 
     expect({ type, name: config.name, buffering: config.buffering, compression: config.compression }).toEqual({
@@ -151,16 +133,24 @@ describe('a declared delivery stream, read for the local Firehose', () => {
 
   it.each([
     [
-      { ExtendedS3DestinationConfiguration: { BucketARN: `arn:aws:s3:::${bucket}`, CompressionFormat: 'Snappy' } },
+      {
+        ExtendedS3DestinationConfiguration: {
+          BucketARN: `arn:aws:s3:::${dataLakeBucket}`,
+          CompressionFormat: 'Snappy',
+        },
+      },
       /Snappy is not emulated/,
     ],
     [{ HttpEndpointDestinationConfiguration: {} }, /delivers to S3 only/],
     [
-      { DeliveryStreamType: 'MSKAsSource', S3DestinationConfiguration: { BucketARN: `arn:aws:s3:::${bucket}` } },
+      {
+        DeliveryStreamType: 'MSKAsSource',
+        S3DestinationConfiguration: { BucketARN: `arn:aws:s3:::${dataLakeBucket}` },
+      },
       /MSKAsSource/,
     ],
     [
-      { S3DestinationConfiguration: { BucketARN: `arn:aws:s3:::${bucket}`, Prefix: '!{timestamp:yyyy}/' } },
+      { S3DestinationConfiguration: { BucketARN: `arn:aws:s3:::${dataLakeBucket}`, Prefix: '!{timestamp:yyyy}/' } },
       /ErrorOutputPrefix must be set/,
     ],
   ])('refuses at start what it cannot deliver as Firehose would: %j', (properties, problem) => {
@@ -172,7 +162,7 @@ describe('a declared delivery stream, read for the local Firehose', () => {
 
 /** A Kinesis stream in memory, read as the Kinesis module's StreamReader reads one. */
 class FakeKinesis implements StreamReader<{ seq: string; text: string }> {
-  readonly streamArn = streamArn;
+  readonly streamArn = clickstreamArn;
   readonly shards: Record<string, { seq: string; text: string }[]> = { 'shardId-000000000000': [] };
   readonly reads: { shardId: string; after?: string }[] = [];
   private next = 100;
@@ -208,16 +198,6 @@ const kinesisSource = (reader: FakeKinesis): KinesisStreamSource<{ seq: string; 
     arrivedAt: reader.arrivedAt(),
   }),
 });
-
-async function eventually<T>(read: () => T | undefined, what: string, deadlineMs = 5000): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('the local Firehose service', () => {
   let dataDir: string;
@@ -324,8 +304,8 @@ describe('the local Firehose service', () => {
     );
     await triggers.idle();
     expect(triggers.sources).toEqual([
-      'Kinesis shelf-local-clickstream → Firehose ClickstreamDeliveryStream → stripPersonalData → S3 ' + bucket,
-      `Firehose AuditDeliveryStream (PutRecord) → S3 ${bucket}`,
+      'Kinesis shelf-local-clickstream → Firehose ClickstreamDeliveryStream → stripPersonalData → S3 ' + dataLakeBucket,
+      `Firehose AuditDeliveryStream (PutRecord) → S3 ${dataLakeBucket}`,
     ]);
     await triggers.stop();
     const saved = JSON.parse(

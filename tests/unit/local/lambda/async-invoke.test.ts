@@ -7,10 +7,10 @@ import {
   startAsyncInvocations,
   type AsyncInvokeOptions,
 } from '../../../../infra/local/lambda/async-invoke';
-import { Destinations, type DestinationMessage } from '../../../../infra/local/lambda/destinations';
 import type { Invocation } from '../../../../infra/local/lambda/invoke';
 import { localIntrinsics, type LocalResource } from '../../../../infra/local/local-resources';
 import type { FunctionConfig, ServiceConfig } from '../../../../infra/service-config';
+import { recordingDestinations, type Delivered } from './recording-destinations';
 
 const queueArn = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
 const failuresQueue = queueArn('shelf-local-upload-failures');
@@ -47,7 +47,7 @@ const succeeded = (payload: unknown = { outcome: 'read' }): Invocation => ({ sta
 
 interface Harness {
   invoke: jest.Mock<Promise<Invocation>, [string, unknown, AbortSignal?]>;
-  delivered: { arn: string; message: DestinationMessage }[];
+  delivered: Delivered[];
   slept: number[];
   lines: string[];
   clock: { now: number };
@@ -60,14 +60,7 @@ function harness(config: ServiceConfig, answers: Invocation[], takesMs = 0): Har
   const delivered: Harness['delivered'] = [];
   const slept: number[] = [];
   const lines: string[] = [];
-  const destinations = new Destinations();
-  destinations.register('sqs', {
-    deliver: (arn, message) => {
-      delivered.push({ arn, message });
-      return Promise.resolve();
-    },
-    describe: (arn) => arn.split(':').at(-1),
-  });
+  const destinations = recordingDestinations(delivered);
   const invoke = jest.fn((_key: string, _event: unknown, _signal?: AbortSignal) => {
     clock.now += takesMs;
     return Promise.resolve(answers.shift() ?? succeeded());

@@ -2,7 +2,7 @@
 // arrival times), a fake function, a fake clock (sleeping moves it on at once) and destinations
 // recorded as delivered. Order per shard, checkpoints, retries, bisecting, partial batch
 // responses, record age, the on-failure record and tumbling windows are checked exactly.
-import { Destinations, type DestinationMessage } from '../../../../infra/local/lambda/destinations';
+import { Destinations } from '../../../../infra/local/lambda/destinations';
 import {
   memoryCheckpoints,
   startStreamPoller,
@@ -18,6 +18,7 @@ import type {
   StreamReader,
   StreamShard,
 } from '../../../../infra/local/lambda/stream-source';
+import { recordingDestinations, type Delivered } from './recording-destinations';
 
 interface FakeRecord {
   seq: string;
@@ -144,7 +145,7 @@ const failed = (message = 'boom'): Invocation => ({
 });
 
 let pollers: RunningPoller[];
-let delivered: { arn: string; message: DestinationMessage }[];
+let delivered: Delivered[];
 let lines: string[];
 let invoked: StreamEvent[];
 
@@ -169,14 +170,7 @@ function start(
     checkpoints?: CheckpointStore;
   } = {},
 ) {
-  const destinations = new Destinations();
-  destinations.register('sqs', {
-    deliver: (arn, message) => {
-      delivered.push({ arn, message });
-      return Promise.resolve();
-    },
-    describe: (arn) => arn.split(':').at(-1),
-  });
+  const destinations = recordingDestinations(delivered);
   const poller = startStreamPoller({
     mapping: mapping(options.mapping),
     reader: stream,
