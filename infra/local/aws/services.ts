@@ -10,9 +10,9 @@ import { dynamodb } from './dynamodb/service';
 import { rds } from './rds/service';
 import { s3 } from './s3/service';
 import { sqs } from './sqs/service';
-import { eventbridgeService } from './events/events-service';
-import { createFirehoseService, sdkKinesisRecordParts } from './firehose/firehose-service';
-import { kinesisReader, kinesisService } from './kinesis/kinesis-service';
+import { eventbridgeService } from './eventbridge/service';
+import { createFirehoseService, sdkKinesisRecordParts } from './firehose/service';
+import { kinesisReader, kinesisService } from './kinesis/service';
 
 // Firehose reads a Kinesis source through the kinesis module's reader: the one place they meet.
 const firehose = createFirehoseService({

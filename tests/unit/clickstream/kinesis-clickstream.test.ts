@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startKinesis, type RunningKinesis } from '../../../infra/local/aws/kinesis/kinesis-emulator';
-import { localKinesisClient } from '../../../infra/local/aws/kinesis/kinesis-service';
+import { localKinesisClient } from '../../../infra/local/aws/kinesis/service';
 import { KinesisClickstream } from '../../../shared/adapters/kinesis/clickstream-stream';
 import { clickstreamRecordSchema } from '../../../shared/clickstream/clickstream-record';
 import { clickRecord } from './clickstream-fixtures';

@@ -1,4 +1,4 @@
-// The local EventBridge (infra/local/aws/events/): the real @aws-sdk/client-eventbridge against
+// The local EventBridge (infra/local/aws/eventbridge/): the real @aws-sdk/client-eventbridge against
 // the emulator started on a free port, and its service module creating the stack's buses.
 import {
   CreateEventBusCommand,
@@ -14,8 +14,8 @@ import {
 import {
   startEventBridgeEmulator,
   type EventBridgeEmulator,
-} from '../../../infra/local/aws/events/eventbridge-emulator';
-import { eventbridgeService } from '../../../infra/local/aws/events/events-service';
+} from '../../../infra/local/aws/eventbridge/eventbridge-emulator';
+import { eventbridgeService } from '../../../infra/local/aws/eventbridge/service';
 import type { ResourceContext, ServiceStartContext } from '../../../infra/local/aws/local-service';
 import { Intrinsics, type LocalResource } from '../../../infra/local/local-resources';
 import { Supervisor } from '../../../infra/local/supervisor';

@@ -18,7 +18,7 @@ import {
   kinesisReader,
   kinesisService,
   localKinesisClient,
-} from '../../../infra/local/aws/kinesis/kinesis-service';
+} from '../../../infra/local/aws/kinesis/service';
 import type { KinesisStreamReader } from '../../../infra/local/aws/kinesis/stream-reader';
 import { Intrinsics, type LocalResource } from '../../../infra/local/local-resources';
 import { Supervisor } from '../../../infra/local/supervisor';

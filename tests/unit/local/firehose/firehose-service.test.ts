@@ -10,7 +10,7 @@ import {
   deliveryStreamConfig,
   type FirehoseStarted,
   type KinesisStreamSource,
-} from '../../../../infra/local/aws/firehose/firehose-service';
+} from '../../../../infra/local/aws/firehose/service';
 import { Destinations } from '../../../../infra/local/lambda/destinations';
 import type { StreamReader, StreamShard } from '../../../../infra/local/lambda/stream-source';
 import { localIntrinsics, type LocalResource } from '../../../../infra/local/local-resources';
