@@ -10,6 +10,10 @@
  * function packages at its repository path (migrateDatabase's .sql files) is found, rather than
  * under the /var/task serverless-offline names, which is no folder on this machine.
  *
+ * And it takes the functions' `schedule` events away from serverless-offline, whose scheduler
+ * (node-schedule) reads cron in local time with 1 = Monday, where EventBridge reads UTC with
+ * 1 = Sunday: the platform fires them instead (aws/eventbridge/schedules.ts).
+ *
  * It acts only when `npm start` runs serverless-offline (SHELF_LOCAL_RESOURCES holds the local
  * resources); `serverless package` leaves the intrinsics for CloudFormation.
  */
@@ -27,7 +31,7 @@ interface Serverless {
       environment?: Environment;
       httpApi?: { cors?: boolean | { allowedOrigins?: string[] } };
     };
-    functions: Record<string, { environment?: Environment }>;
+    functions: Record<string, { environment?: Environment; events?: Record<string, unknown>[] }>;
   };
 }
 
@@ -53,7 +57,10 @@ export default class ResolveLocalEnvironment {
       }
     };
     resolveAll(service.provider.environment);
-    for (const definition of Object.values(service.functions)) resolveAll(definition.environment);
+    for (const definition of Object.values(service.functions)) {
+      resolveAll(definition.environment);
+      if (definition.events) definition.events = definition.events.filter((event) => !('schedule' in event));
+    }
     service.provider.environment = { ...service.provider.environment, LAMBDA_TASK_ROOT: repoRoot };
 
     const cors = service.provider.httpApi?.cors;

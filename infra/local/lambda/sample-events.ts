@@ -4,7 +4,7 @@
  * first trigger decides: each of its `events` in order, then the resources that name it (a bucket's
  * notification, a custom resource). A service module answers for its own triggers (its
  * `sampleEvent`); the ones no module runs yet are here: API Gateway (serverless-offline serves
- * it), schedules, DynamoDB and Kinesis streams, CloudFront, CloudFormation custom resources.
+ * it), DynamoDB and Kinesis streams, CloudFront, CloudFormation custom resources.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { repoRoot, type ServiceConfig } from '../../service-config';
 import type { LocalService, SampleEventRequest } from '../aws/local-service';
 import { localAccountId, localIntrinsics, type LocalResource } from '../local-resources';
-import { functionArn, functionName, referencedFunctionKey } from './invoke';
+import { functionArn, referencedFunctionKey } from './invoke';
 
 /** A trigger kind no service module answers for (yet): the same hook as LocalService's. */
 export interface SampleEventSource {
@@ -63,22 +63,6 @@ const httpApi: SampleEventSource = {
     Object.assign(event.requestContext, { routeKey });
     Object.assign(event.requestContext.http, { method: verb, path: rawPath });
     return event;
-  },
-};
-
-const schedule: SampleEventSource = {
-  name: 'EventBridge schedule',
-  sampleEvent({ declared, fixture, config, region, functionKey }) {
-    if (!declared || !('schedule' in declared)) return undefined;
-    const event = fixture('eventbridge-scheduled-event.json') as Json;
-    return {
-      ...event,
-      id: randomUUID(),
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      account: localAccountId,
-      region,
-      resources: [`arn:aws:events:${region}:${localAccountId}:rule/${functionName(config, functionKey)}-schedule`],
-    };
   },
 };
 
@@ -168,7 +152,7 @@ const customResource: SampleEventSource = {
 };
 
 /** The triggers no service module runs yet. A module's own answer comes first. */
-export const builtInSamples: readonly SampleEventSource[] = [httpApi, schedule, streams, cloudFront, customResource];
+export const builtInSamples: readonly SampleEventSource[] = [httpApi, streams, cloudFront, customResource];
 
 export interface SampleEvent {
   event: unknown;

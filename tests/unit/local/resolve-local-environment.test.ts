@@ -1,5 +1,6 @@
 // The local-only plugin that readies serverless-offline's functions: their intrinsic environment
-// values made local, and Lambda's task root where a packaged function's files are (the repository).
+// values made local, Lambda's task root where a packaged function's files are (the repository),
+// and its own scheduler kept off the functions' schedules.
 import { repoRoot } from '../../../infra/service-config';
 import { defaultMigrationsDir, readMigrations } from '../../../shared/adapters/postgres/migrator';
 
@@ -15,6 +16,12 @@ function serverless() {
       provider: { region: 'us-east-1', stage: 'local', environment: { STAGE: 'local' } as Record<string, unknown> },
       functions: {
         processUpload: { environment: { IMPORT_QUEUE_URL: { Ref: 'ImportQueue' } } as Record<string, unknown> },
+        projectCatalog: {
+          events: [
+            { schedule: 'cron(0 2 ? * 1 *)' },
+            { sqs: { arn: 'arn:aws:sqs:us-east-1:000000000000:q' } },
+          ] as Record<string, unknown>[],
+        },
       },
     },
   };
@@ -45,6 +52,10 @@ describe('resolve-local-environment plugin', () => {
       IMPORT_QUEUE_URL: localResources.ImportQueue.ref,
     });
     expect(sls.service.provider.environment).toEqual({ STAGE: 'local', LAMBDA_TASK_ROOT: repoRoot });
+    // serverless-offline would fire the schedule in local time with 1 = Monday; the platform fires it.
+    expect(sls.service.functions.projectCatalog.events).toEqual([
+      { sqs: { arn: 'arn:aws:sqs:us-east-1:000000000000:q' } },
+    ]);
     // Where migrateDatabase then reads its .sql files (the deployed zip carries them at this path).
     const taskRoot = sls.service.provider.environment.LAMBDA_TASK_ROOT as string;
     expect(readMigrations(defaultMigrationsDir(taskRoot)).map((m) => m.name)).toContain('001-products-and-orders.sql');

@@ -3,8 +3,9 @@
  * emulator of eventbridge-emulator.ts on its port, the stack's AWS::Events::EventBus resources
  * created on it through the SDK, and functions pointed at it with AWS_ENDPOINT_URL_EVENTBRIDGE.
  * .local/stack.json gets `domainEvents`: the URL of the JSON list of what the shop's domain event
- * bus received (labs and tests read it). Rules and targets (issue 13) will add startTriggers here,
- * listening through the emulator's onEvent.
+ * bus received (labs and tests read it). Its triggers are the functions' `schedule` events
+ * (schedules.ts, on the async-invoke core); rules and targets on the buses (issue 13) will join
+ * them, listening through the emulator's onEvent.
  */
 import {
   CreateEventBusCommand,
@@ -15,6 +16,7 @@ import {
 import type { LocalResource } from '../../local-resources';
 import type { LocalService, StartedService } from '../local-service';
 import { startEventBridgeEmulator, type EventBridgeEmulator } from './eventbridge-emulator';
+import { declaredSchedules, scheduledEvent, startSchedules } from './schedules';
 
 export interface StartedEventBridge extends StartedService {
   endpoint: string;
@@ -77,5 +79,18 @@ export const eventbridgeService: LocalService<StartedEventBridge, 'eventbridge'>
       client.destroy();
     }
     return created;
+  },
+
+  startTriggers: (context) => Promise.resolve(startSchedules(context)),
+
+  // `npm run invoke` of a scheduled function: the event its (first) schedule would send now.
+  sampleEvent({ declared, config, region, functionKey }) {
+    if (!declared || !('schedule' in declared)) return undefined;
+    const schedule = declaredSchedules({
+      ...config,
+      functions: { [functionKey]: { ...config.functions[functionKey]!, events: [declared] } },
+    })[0];
+    if (!schedule) return undefined;
+    return schedule.input ?? scheduledEvent({ region, ruleName: schedule.ruleName, time: new Date() });
   },
 };
