@@ -146,6 +146,8 @@ describe('npm start', () => {
       // The demo catalog went through PostgreSQL into the read model the API serves.
       const products = await fetch(`http://127.0.0.1:${ports.api}/products?limit=2`);
       expect(((await products.json()) as { items: unknown[] }).items).toHaveLength(2);
+      // The platform fires the schedules (EventBridge's semantics), not serverless-offline.
+      expect(shelf.output()).toMatch(/event sources: .*Schedule rate\(1 minute\) → projectCatalog/);
       if (process.getuid?.() === 0) {
         // Its postgres user cannot enter the folder: the start-up line says where the data went.
         expect(shelf.output()).toContain(`PostgreSQL ready (data in ${postgresData},`);

@@ -172,9 +172,7 @@ function objectMatcher(path: string, pattern: Record<string, Json>): (object: Js
       if (!Array.isArray(sub) || sub.length < 2 || !sub.every(isObject)) {
         throw new EventPatternError(at, '$or takes a list of at least two patterns');
       }
-      const alternatives = sub.map((alternative, i) =>
-        objectMatcher(`${at}[${i}]`, alternative),
-      );
+      const alternatives = sub.map((alternative, i) => objectMatcher(`${at}[${i}]`, alternative));
       checks.push((object) => alternatives.some((alternative) => alternative(object)));
     } else if (isObject(sub)) {
       const nested = objectMatcher(at, sub);

@@ -11,9 +11,8 @@
  * Events it accepts are kept, newest last, a bounded number per bus, and served as the JSON list
  * of events as EventBridge delivers them to targets at `GET /events?bus=<name>`, for tests and labs.
  *
- * Rules and targets come with issue 13. Their seam is onEvent(): every accepted event is handed to
- * its listeners, where a rule matcher will pick targets and the local platform's asynchronous
- * invocation (infra/local/lambda/) will deliver to them, with retries and dead-letter queues.
+ * Rules and targets are the platform's (rules.ts), through onEvent(): every accepted event is
+ * handed to its listeners, and the rules pick their targets from there.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -3,9 +3,9 @@
  * emulator of eventbridge-emulator.ts on its port, the stack's AWS::Events::EventBus resources
  * created on it through the SDK, and functions pointed at it with AWS_ENDPOINT_URL_EVENTBRIDGE.
  * .local/stack.json gets `domainEvents`: the URL of the JSON list of what the shop's domain event
- * bus received (labs and tests read it). Its triggers are the functions' `schedule` events
- * (schedules.ts, on the async-invoke core); rules and targets on the buses (issue 13) will join
- * them, listening through the emulator's onEvent.
+ * bus received (labs and tests read it). Its triggers: the functions' `schedule` events
+ * (schedules.ts) and the rules on the buses (rules.ts, listening through the emulator's onEvent),
+ * both on the async-invoke core.
  */
 import {
   CreateEventBusCommand,
@@ -16,6 +16,7 @@ import {
 import type { LocalResource } from '../../local-resources';
 import type { LocalService, StartedService } from '../local-service';
 import { startEventBridgeEmulator, type EventBridgeEmulator } from './eventbridge-emulator';
+import { startRules } from './rules';
 import { declaredSchedules, scheduledEvent, startSchedules } from './schedules';
 
 export interface StartedEventBridge extends StartedService {
@@ -81,7 +82,15 @@ export const eventbridgeService: LocalService<StartedEventBridge, 'eventbridge'>
     return created;
   },
 
-  startTriggers: (context) => Promise.resolve(startSchedules(context)),
+  // The functions' schedules, and the rules on the buses (rules.ts): both invoke asynchronously.
+  startTriggers(context) {
+    const parts = [startSchedules(context), startRules({ ...context, emulator: context.started.emulator })];
+    return Promise.resolve({
+      sources: parts.flatMap((part) => part.sources),
+      idle: async () => void (await Promise.all(parts.map((part) => part.idle()))),
+      stop: async () => void (await Promise.all(parts.map((part) => part.stop()))),
+    });
+  },
 
   // `npm run invoke` of a scheduled function: the event its (first) schedule would send now.
   sampleEvent({ declared, config, region, functionKey }) {
