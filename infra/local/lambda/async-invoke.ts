@@ -1,6 +1,6 @@
 /**
  * Lambda's asynchronous invocation (InvocationType Event), the one way the local platform runs it:
- * S3 notifications, schedules and EventBridge rules use it now; SNS, SES and CloudWatch Logs
+ * S3 notifications, schedules, EventBridge rules and SNS use it now; SES and CloudWatch Logs
  * subscriptions will. As Lambda does it (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html):
  *
  * - the event is queued and the caller goes on at once;
