@@ -2,14 +2,16 @@
  * Runs the benchmarks and writes bench/results.md (a section each), then prints the ratios the
  * targets are judged on.
  *
- *   npm run bench              both
+ *   npm run bench              all of them
  *   npm run bench -- etl       the ETL load rate only
  *   npm run bench -- file      the file processor only (BENCH_FILE_MB=64 for a quicker run)
+ *   npm run bench -- load      the load test of the local stack only
  */
 import { benchEtl } from './etl-load';
 import { benchFileProcessor } from './file-processor';
+import { benchLoad, loadVerdict } from './load';
 
-const benches = { etl: benchEtl, file: benchFileProcessor } as const;
+const benches = { etl: benchEtl, file: benchFileProcessor, load: benchLoad } as const;
 type BenchName = keyof typeof benches;
 
 /** The judged ratio of a bench's table: the median × COPY of the judged row, or × bare. */
@@ -24,8 +26,9 @@ function judgedRatio(name: BenchName, table: string): string {
 async function main(): Promise<void> {
   const asked = process.argv.slice(2);
   const unknown = asked.filter((arg) => !(arg in benches));
-  if (unknown.length > 0) throw new Error(`Unknown bench ${unknown.join(', ')}: use etl, file or nothing for both`);
-  const names: BenchName[] = asked.length > 0 ? (asked as BenchName[]) : ['etl', 'file'];
+  if (unknown.length > 0)
+    throw new Error(`Unknown bench ${unknown.join(', ')}: use etl, file, load or nothing for all`);
+  const names: BenchName[] = asked.length > 0 ? (asked as BenchName[]) : ['etl', 'file', 'load'];
   const tables = new Map<BenchName, string>();
   for (const name of names) {
     console.log(`\n== ${name}`);
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
       `File processor throughput: ${judgedRatio('file', tables.get('file')!)} the bare stream (target ≥ 0.5)`,
     );
   }
+  if (tables.has('load')) console.log(loadVerdict(tables.get('load')!));
 }
 
 main().catch((error: unknown) => {
