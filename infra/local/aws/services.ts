@@ -9,6 +9,7 @@
 import { dynamodb } from './dynamodb/service';
 import { rds } from './rds/service';
 import { s3 } from './s3/service';
+import { ses } from './ses/service';
 import { sns } from './sns/service';
 import { sqs } from './sqs/service';
 import { eventbridgeService } from './eventbridge/service';
@@ -23,7 +24,7 @@ const firehose = createFirehoseService({
   }),
 });
 
-export const services = [dynamodb, s3, sqs, sns, rds, eventbridgeService, kinesisService, firehose] as const;
+export const services = [dynamodb, s3, sqs, sns, ses, rds, eventbridgeService, kinesisService, firehose] as const;
 
 export type ServiceName = (typeof services)[number]['name'];
 
