@@ -1,7 +1,11 @@
 // CloudWatch Logs filter patterns as a subscription filter matches them
 // (infra/local/aws/logs/filter-pattern.ts). The cases follow AWS's documentation of the syntax:
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html
-import { FilterPatternError, parseFilterPattern } from '../../../infra/local/aws/logs/filter-pattern';
+import {
+  FilterPatternError,
+  parseFilterPattern,
+  spaceDelimitedFields,
+} from '../../../infra/local/aws/logs/filter-pattern';
 
 const matches = (pattern: string, message: string) => parseFilterPattern(pattern).matches(message);
 
@@ -198,6 +202,58 @@ describe('filter patterns on JSON events', () => {
   });
 });
 
+// AWS's example of a space-delimited event: an Apache access log line.
+const accessLog = '127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /apache_pb.gif HTTP/1.0" 200 1534';
+
+describe('space-delimited filter patterns', () => {
+  it('see fields separated by spaces, a quoted or bracketed run being one field', () => {
+    expect(spaceDelimitedFields(accessLog)).toEqual([
+      '127.0.0.1',
+      '-',
+      'frank',
+      '10/Oct/2000:13:25:15 -0700',
+      'GET /apache_pb.gif HTTP/1.0',
+      '200',
+      '1534',
+    ]);
+  });
+
+  it('match when every field is named, or ... stands for the rest', () => {
+    expect(matches('[ip, user, username, timestamp, request, status_code, bytes]', accessLog)).toBe(true);
+    expect(matches('[ip, user, username, timestamp, request, status_code]', accessLog)).toBe(false);
+    expect(matches('[ip, user, username, timestamp, request, status_code, bytes, extra]', accessLog)).toBe(false);
+    expect(matches('[ip, ...]', accessLog)).toBe(true);
+    expect(matches('[..., status_code, bytes]', accessLog)).toBe(true);
+    expect(matches('[ip, ..., bytes]', accessLog)).toBe(true);
+  });
+
+  it("apply the fields' conditions: wildcards, numbers, !=, || and &&", () => {
+    expect(
+      matches('[ip, user, username, timestamp, request = "*gif*", status_code = 2*, bytes > 1000]', accessLog),
+    ).toBe(true);
+    expect(matches('[ip, user, username, timestamp, request, status_code = 4*, bytes]', accessLog)).toBe(false);
+    expect(matches('[ip = 127.0.0.*, ...]', accessLog)).toBe(true);
+    expect(matches('[ip = 10.*, ...]', accessLog)).toBe(false);
+    expect(matches('[..., status_code = 200, bytes]', accessLog)).toBe(true);
+    expect(matches('[..., status_code != 200, bytes]', accessLog)).toBe(false);
+    expect(matches('[..., status_code != 404, bytes]', accessLog)).toBe(true);
+    expect(matches('[..., status_code = 404 || status_code = 200, bytes]', accessLog)).toBe(true);
+    expect(matches('[..., status_code = 404 || status_code = 410, bytes]', accessLog)).toBe(false);
+    expect(matches('[..., status_code, bytes > 1000 && bytes < 2000]', accessLog)).toBe(true);
+    expect(matches('[..., status_code, bytes >= 2000]', accessLog)).toBe(false);
+    // A field that does not read as a number fails a numeric comparison.
+    expect(matches('[ip, user > 0, ...]', accessLog)).toBe(false);
+    expect(matches('[ip, user, username = Frank, ...]', accessLog)).toBe(false);
+    expect(matches('[ip, user, username, timestamp, request = %^GET /[a-z_]+.gif%, ...]', accessLog)).toBe(true);
+  });
+
+  it('try every way ... can take fields until the conditions hold', () => {
+    // Which field is `code` depends on how many fields ... takes.
+    expect(matches('[level, ..., code = 5*, ...]', 'ERROR a 200 b 503 c')).toBe(true);
+    expect(matches('[level, ..., code = 5*, ...]', 'ERROR a 200 b 404 c')).toBe(false);
+  });
+});
+
 describe('invalid filter patterns', () => {
   const refused = (pattern: string) => {
     try {
@@ -230,7 +286,13 @@ describe('invalid filter patterns', () => {
     expect(refused('{ $.level NOT NULL }')).toMatch(/NOT must be followed by EXISTS/);
     expect(refused('{ ($.a = 1 }')).toMatch(/parenthesis is never closed/);
     expect(refused('{ $.a = 1 $.b = 2 }')).toMatch(/unexpected "\$\.b = 2"/);
-    expect(refused('[ip, user, status=4*]')).toMatch(/space-delimited patterns .* not supported/);
+    expect(refused('[ip, user')).toMatch(/must end with \]/);
+    expect(refused('[ip, ip]')).toMatch(/the field ip is named twice/);
+    expect(refused('[, user]')).toMatch(/a field must be named, or be \.\.\./);
+    expect(refused('[...]')).toMatch(/must name at least one field/);
+    expect(refused('[ip, bytes > abc]')).toMatch(/> compares numbers; bytes's value is not a number/);
+    expect(refused('[ip, bytes = 1 && size = 2]')).toMatch(/names size, which is not a field of the pattern/);
+    expect(refused('[ip, bytes 1]')).toMatch(/bytes must be followed by an operator/);
     expect(refused(`"${'x'.repeat(1030)}"`)).toMatch(/longer than 1024 characters/);
   });
 });

@@ -13,10 +13,14 @@
  *   `>`, `>=` compare numbers; `IS NULL`, `IS TRUE`, `IS FALSE`, `NOT EXISTS` (and `EXISTS`);
  *   `&&`, `||` (`&&` binds tighter) and parentheses. A comparison on a value the event lacks, or
  *   of another type, does not match (`!=` included): only `NOT EXISTS` matches a missing value.
+ * - Space-delimited (`[ip, user, ..., status_code = 4* || status_code = 5*, bytes > 1000]`):
+ *   the event's fields are separated by spaces, a field in "double quotes" or [brackets] being
+ *   one; the pattern names every field in order, `...` standing for any number of them; a field
+ *   may carry conditions on the fields (`=`, `!=` with `*` wildcards, numeric comparisons, `&&`,
+ *   `||`, parentheses). Without `...` the event must have exactly as many fields as named.
  *
- * Space-delimited patterns (`[ip, user, ..., status=4*]`) are refused: the platform does not
- * apply them yet. A pattern CloudWatch Logs would refuse (InvalidParameterException) is refused
- * here, with a message naming the problem.
+ * A pattern CloudWatch Logs would refuse (InvalidParameterException) is refused here, with a
+ * message naming the problem.
  */
 
 export class FilterPatternError extends Error {
@@ -48,9 +52,8 @@ export function parseFilterPattern(text: string): FilterPattern {
   const regexes = { count: 0 };
   let matches: (message: string) => boolean;
   if (trimmed.startsWith('{')) matches = jsonPattern(trimmed, fail, regexes);
-  else if (trimmed.startsWith('[')) {
-    return fail('space-delimited patterns ([field, ...]) are not supported by the local platform yet');
-  } else matches = termPattern(trimmed, fail, regexes);
+  else if (trimmed.startsWith('[')) matches = spaceDelimitedPattern(trimmed, fail, regexes);
+  else matches = termPattern(trimmed, fail, regexes);
   return { text, matches };
 }
 
@@ -311,4 +314,193 @@ function jsonPattern(pattern: string, fail: Fail, regexes: { count: number }): (
     }
     return test(event);
   };
+}
+
+/** An event's fields, as space-delimited patterns see them: "a quoted run" and [a bracketed run] are one field each. */
+export function spaceDelimitedFields(message: string): string[] {
+  const fields: string[] = [];
+  let i = 0;
+  while (i < message.length) {
+    if (message[i] === ' ' || message[i] === '\t') {
+      i++;
+      continue;
+    }
+    const close = message[i] === '"' ? '"' : message[i] === '[' ? ']' : undefined;
+    if (close) {
+      const end = message.indexOf(close, i + 1);
+      const last = end < 0 ? message.length : end;
+      fields.push(message.slice(i + 1, last));
+      i = last + 1;
+    } else {
+      const end = /[ \t]/.exec(message.slice(i));
+      const last = end ? i + end.index : message.length;
+      fields.push(message.slice(i, last));
+      i = last;
+    }
+  }
+  return fields;
+}
+
+/** Splits `text` at `separator` where it is outside quotes and %regex%. */
+function splitOutside(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (quote) {
+      if (char === '\\' && quote === '"') i++;
+      else if (char === quote) quote = undefined;
+    } else if (char === '"' || char === '%') quote = char;
+    else if (char === separator) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+type FieldTest = (fields: Map<string, string>) => boolean;
+
+function spaceDelimitedPattern(pattern: string, fail: Fail, regexes: { count: number }): (message: string) => boolean {
+  if (!pattern.endsWith(']')) fail('a space-delimited pattern must end with ]');
+  const entries = splitOutside(pattern.slice(1, -1), ',').map((entry) => entry.trim());
+  const names: (string | undefined)[] = [];
+  const conditions: FieldTest[] = [];
+  const referenced = new Set<string>();
+  for (const entry of entries) {
+    if (entry === '...') {
+      names.push(undefined);
+      continue;
+    }
+    const name = /^[A-Za-z_][\w-]*/.exec(entry)?.[0];
+    if (!name) fail(`a field must be named, or be ... (${JSON.stringify(entry)})`);
+    if (names.includes(name)) fail(`the field ${name} is named twice`);
+    names.push(name);
+    if (entry.slice(name.length).trim() !== '') conditions.push(fieldCondition(entry, fail, regexes, referenced));
+  }
+  const named = new Set(names.filter((name): name is string => name !== undefined));
+  if (named.size === 0) fail('a space-delimited pattern must name at least one field');
+
+  // Gives each named field an event field in order, `...` taking any number (fewest first),
+  // until an assignment meets every condition.
+  const assign = (fields: string[], entry: number, field: number, values: Map<string, string>): boolean => {
+    if (entry === names.length) return field === fields.length && conditions.every((test) => test(values));
+    const name = names[entry];
+    if (name === undefined) {
+      for (let skip = 0; field + skip <= fields.length; skip++) {
+        if (assign(fields, entry + 1, field + skip, values)) return true;
+      }
+      return false;
+    }
+    if (field >= fields.length) return false;
+    values.set(name, fields[field]!);
+    return assign(fields, entry + 1, field + 1, values);
+  };
+  for (const name of referenced)
+    if (!named.has(name)) fail(`a condition names ${name}, which is not a field of the pattern`);
+  return (message) => assign(spaceDelimitedFields(message), 0, 0, new Map());
+}
+
+/** A field's conditions, e.g. `status_code = 4* || status_code = 5*`: comparisons of named fields, &&, ||, parentheses. */
+function fieldCondition(entry: string, fail: Fail, regexes: { count: number }, referenced: Set<string>): FieldTest {
+  let i = 0;
+  const skipSpace = () => {
+    while (i < entry.length && /\s/.test(entry[i]!)) i++;
+  };
+  const lookingAt = (word: string) => {
+    skipSpace();
+    return entry.startsWith(word, i);
+  };
+
+  function comparison(): FieldTest {
+    skipSpace();
+    const name = /^[A-Za-z_][\w-]*/.exec(entry.slice(i))?.[0];
+    if (!name) return fail(`a condition must start with a field's name (in ${JSON.stringify(entry)})`);
+    referenced.add(name);
+    i += name.length;
+    skipSpace();
+    const operator = /^(!=|<=|>=|=|<|>)/.exec(entry.slice(i))?.[0];
+    if (!operator)
+      return fail(`${name} must be followed by an operator (=, !=, <, <=, >, >=) (in ${JSON.stringify(entry)})`);
+    i += operator.length;
+    skipSpace();
+    let holds: (actual: string) => boolean;
+    let numeric = false;
+    if (entry[i] === '"') {
+      const [value, end] = readQuoted(entry, i, fail);
+      i = end;
+      holds = wildcardTest(value);
+    } else if (entry[i] === '%') {
+      const end = entry.indexOf('%', i + 1);
+      if (end < 0) fail(`a regular expression is never closed with % (in ${JSON.stringify(entry)})`);
+      const regex = compileRegex(entry.slice(i + 1, end), fail, regexes);
+      i = end + 1;
+      holds = (actual) => regex.test(actual);
+    } else {
+      const value = /^[^\s()&|]+/.exec(entry.slice(i))?.[0];
+      if (!value) return fail(`a value must follow ${name} ${operator} (in ${JSON.stringify(entry)})`);
+      i += value.length;
+      if (numberLiteral.test(value)) {
+        numeric = true;
+        const number = Number(value);
+        const compare: Record<string, (a: number) => boolean> = {
+          '=': (a) => a === number,
+          '!=': (a) => a === number,
+          '<': (a) => a < number,
+          '<=': (a) => a <= number,
+          '>': (a) => a > number,
+          '>=': (a) => a >= number,
+        };
+        // A field is text: it is compared as a number when it reads as one, else it does not match.
+        holds = (actual) => numberLiteral.test(actual) && compare[operator]!(Number(actual));
+      } else holds = wildcardTest(value);
+    }
+    if (!numeric && operator !== '=' && operator !== '!=') {
+      fail(`${operator} compares numbers; ${name}'s value is not a number (in ${JSON.stringify(entry)})`);
+    }
+    const negated = operator === '!=';
+    return (fields) => {
+      const actual = fields.get(name);
+      if (actual === undefined) return false;
+      // `!=` on a number: the field reads as a number different from it.
+      if (negated && numeric) return numberLiteral.test(actual) && !holds(actual);
+      return holds(actual) !== negated;
+    };
+  }
+
+  function group(): FieldTest {
+    if (lookingAt('(')) {
+      i++;
+      const inner = or();
+      if (!lookingAt(')')) fail(`a parenthesis is never closed (in ${JSON.stringify(entry)})`);
+      i++;
+      return inner;
+    }
+    return comparison();
+  }
+
+  function and(): FieldTest {
+    const parts = [group()];
+    while (lookingAt('&&')) {
+      i += 2;
+      parts.push(group());
+    }
+    return (fields) => parts.every((part) => part(fields));
+  }
+
+  function or(): FieldTest {
+    const parts = [and()];
+    while (lookingAt('||')) {
+      i += 2;
+      parts.push(and());
+    }
+    return (fields) => parts.some((part) => part(fields));
+  }
+
+  const test = or();
+  skipSpace();
+  if (i < entry.length) fail(`unexpected ${JSON.stringify(entry.slice(i))} (in ${JSON.stringify(entry)})`);
+  return test;
 }
