@@ -227,7 +227,7 @@ export function startLogSubscriptions(
     batch.sent();
   }
 
-  const unsubscribe = context.functionOutput((line) => {
+  function gather(line: string) {
     const written = attribute(line);
     if (!written) return;
     const timestamp = now();
@@ -257,7 +257,11 @@ export function startLogSubscriptions(
       batch.events.push({ id: logEventId(timestamp, sequence++), timestamp, message: written.message });
       batch.bytes += bytes;
     }
-  });
+  }
+  // With no subscription on a function's log group the output is not read at all.
+  const unsubscribe = subscriptions.some(({ sourceKey }) => sourceKey !== undefined)
+    ? context.functionOutput(gather)
+    : () => undefined;
 
   return {
     sources: subscriptions.map(
