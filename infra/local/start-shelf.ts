@@ -18,6 +18,7 @@ import type { LocalService, RunningTriggers, StartedService } from './aws/local-
 import { services, type ServiceName } from './aws/services';
 import { loadCloudFrontFunction } from './cloudfront-function';
 import { Destinations } from './lambda/destinations';
+import { FunctionOutput } from './lambda/function-output';
 import { localInvoker } from './lambda/invoke';
 import { localIntrinsics, type LocalResource } from './local-resources';
 import type { ShelfPorts } from './ports';
@@ -216,13 +217,18 @@ export async function startShelf({
       '--websocketPort',
       String(ports.websocket),
     ];
+    // The functions' output, also as lines for the triggers that read it (CloudWatch Logs).
+    const functionOutput = new FunctionOutput();
     supervisor.spawn(
       'serverless-offline',
       process.execPath,
       offlineArgs,
       { cwd: repoRoot, env: childEnv },
       fail,
-      onFunctionOutput,
+      (chunk, stream) => {
+        onFunctionOutput?.(chunk);
+        functionOutput.write(chunk, stream);
+      },
     );
     await whileWaiting(
       waitForPort('serverless-offline', ports.api, { timeoutMs: 240_000, failed: givenUp }),
@@ -241,6 +247,7 @@ export async function startShelf({
       endpoints,
       dataDir,
       invoke: localInvoker(lambdaEndpoint, config),
+      functionOutput,
       log: step,
       supervisor,
     });
@@ -346,6 +353,7 @@ async function startTriggers(
     endpoints: Record<string, string>;
     dataDir: string;
     invoke: ReturnType<typeof localInvoker>;
+    functionOutput: FunctionOutput;
     log: (line: string) => void;
     supervisor: Supervisor;
   },
@@ -372,6 +380,7 @@ async function startTriggers(
         credentials: localCredentials,
         invoke: context.invoke,
         destinations,
+        functionOutput: (listener) => context.functionOutput.subscribe(listener),
         dataDir: join(context.dataDir, service.name),
         log: context.log,
       }),

@@ -47,7 +47,8 @@ export class Supervisor {
     args: string[],
     options: SpawnOptions,
     onCrash: (error: Error) => void,
-    onOutput?: (chunk: Buffer) => void,
+    /** Each chunk of its output, and the stream it came on. */
+    onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void,
     stopSignal: NodeJS.Signals = 'SIGTERM',
   ): ChildProcess {
     if (this.stopping) throw new Error(`${name} was not started: the local stack is stopping`);
@@ -55,15 +56,15 @@ export class Supervisor {
     // order instead of all of them dying at once.
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...options });
     const output: string[] = [];
-    const keep = (chunk: Buffer) => {
+    const keep = (chunk: Buffer, stream: 'stdout' | 'stderr') => {
       // Once stopping, a child's dying words (e.g. esbuild's Go runtime complaining that its
       // parent went away) are noise, not news.
-      if (!this.stopping) onOutput?.(chunk);
+      if (!this.stopping) onOutput?.(chunk, stream);
       output.push(chunk.toString());
       if (output.length > 200) output.shift();
     };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
+    child.stdout?.on('data', (chunk: Buffer) => keep(chunk, 'stdout'));
+    child.stderr?.on('data', (chunk: Buffer) => keep(chunk, 'stderr'));
     child.on('error', (error) => onCrash(new Error(`${name} could not start: ${error.message}`)));
     child.on('exit', (code, signal) => {
       if (!this.stopping) {

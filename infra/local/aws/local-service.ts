@@ -5,6 +5,7 @@
  * (services.ts): adding a service is adding one module and one line there.
  */
 import type { Destinations } from '../lambda/destinations';
+import type { OutputListener } from '../lambda/function-output';
 import type { Invocation } from '../lambda/invoke';
 import type { LocalResource, Intrinsics } from '../local-resources';
 import type { CfnResource, ServiceConfig } from '../../service-config';
@@ -72,6 +73,11 @@ export interface TriggerContext<S extends StartedService> {
    * deliveries are looked up when a record is sent, so the order of the services does not matter.
    */
   destinations: Destinations;
+  /**
+   * serverless-offline's output, where the functions' logs arrive: `listener` gets each line
+   * from now on (lambda/function-output.ts). Returns the unsubscribe.
+   */
+  functionOutput: (listener: OutputListener) => () => void;
   /** This service's own folder in the stack's data directory (stream checkpoints go there). */
   dataDir: string;
   log: (line: string) => void;

@@ -15,6 +15,7 @@ import { sqs } from './sqs/service';
 import { eventbridgeService } from './eventbridge/service';
 import { createFirehoseService, sdkKinesisRecordParts } from './firehose/service';
 import { kinesisReader, kinesisService } from './kinesis/service';
+import { logsService } from './logs/service';
 
 // Firehose reads a Kinesis source through the kinesis module's reader: the one place they meet.
 const firehose = createFirehoseService({
@@ -24,7 +25,18 @@ const firehose = createFirehoseService({
   }),
 });
 
-export const services = [dynamodb, s3, sqs, sns, ses, rds, eventbridgeService, kinesisService, firehose] as const;
+export const services = [
+  dynamodb,
+  s3,
+  sqs,
+  sns,
+  ses,
+  rds,
+  eventbridgeService,
+  kinesisService,
+  firehose,
+  logsService,
+] as const;
 
 export type ServiceName = (typeof services)[number]['name'];
 

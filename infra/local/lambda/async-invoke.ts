@@ -1,7 +1,7 @@
 /**
  * Lambda's asynchronous invocation (InvocationType Event), the one way the local platform runs it:
- * S3 notifications, schedules, EventBridge rules and SNS use it now; SES and CloudWatch Logs
- * subscriptions will. As Lambda does it (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html):
+ * S3 notifications, schedules, EventBridge rules, SNS, SES receipt rules and CloudWatch Logs
+ * subscriptions use it. As Lambda does it (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html):
  *
  * - the event is queued and the caller goes on at once;
  * - a failed invocation is retried up to the function's `maximumRetryAttempts` (0-2, default 2),

@@ -157,6 +157,7 @@ export function triggerContext(config = serviceConfig()): TestContext {
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     invoke: localInvoker('http://127.0.0.1:3002', config),
     destinations: new Destinations(),
+    functionOutput: () => () => undefined,
     dataDir: '/nonexistent',
     log: (line) => lines.push(line),
     lines,

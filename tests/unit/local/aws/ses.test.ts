@@ -124,6 +124,7 @@ beforeAll(async () => {
     endpoints: { s3: 'http://127.0.0.1:1' },
     credentials,
     destinations: new Destinations(),
+    functionOutput: () => () => undefined,
     dataDir: '/nonexistent',
     log: () => undefined,
     invoke: (functionKey, event): Promise<Invocation> => {

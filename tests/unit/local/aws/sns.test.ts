@@ -80,6 +80,7 @@ async function running(config: ServiceConfig) {
     endpoints: {},
     credentials,
     destinations,
+    functionOutput: () => () => undefined,
     dataDir: '/nonexistent',
     log: () => undefined,
     invoke: (functionKey, event): Promise<Invocation> => {

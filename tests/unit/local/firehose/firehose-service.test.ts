@@ -252,6 +252,7 @@ describe('the local Firehose service', () => {
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
       invoke: invoke,
       destinations: new Destinations(),
+      functionOutput: () => () => undefined,
       dataDir,
       log: () => undefined,
     });
@@ -397,6 +398,7 @@ describe('the local Firehose service', () => {
         credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
         invoke: echo,
         destinations: new Destinations(),
+        functionOutput: () => () => undefined,
         dataDir,
         log: () => undefined,
       }),

@@ -183,6 +183,7 @@ describe('startStreamPollers', () => {
         return Promise.resolve<Invocation>({ status: 200, payload: null });
       },
       destinations: new Destinations(),
+      functionOutput: () => () => undefined,
       dataDir,
       log: () => undefined,
     };
