@@ -175,6 +175,54 @@ describe('PostgresCatalogImportLoader', () => {
     ]);
   });
 
+  it('loads a chunk once when its redelivery arrives while the first delivery is still loading', async () => {
+    const importId = importIdAt();
+    const skus = Array.from({ length: 50 }, () => uniqueSku('IMP'));
+    const delivered = chunk(
+      importId,
+      1,
+      skus.map((sku, i) => row(i + 1, sku)),
+    );
+    const pool = new Pool({ connectionString: process.env.SHELF_TEST_DATABASE_URL, max: 2 });
+    try {
+      const both = await Promise.all([loader(pool).load(delivered), loader(pool).load(delivered)]);
+
+      expect(both.map((r) => r.duplicate).sort()).toEqual([false, true]);
+      expect(both.map((r) => r.rowsLoaded)).toEqual([50, 50]);
+      expect(await chunksRecorded(importId)).toEqual([{ chunk_no: 1, row_count: 50 }]);
+      expect(await stored(skus[49]!)).toMatchObject({ source_row: 50, version: '1' });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('loads two chunks sharing SKUs side by side, as a batch is, keeping the later rows', async () => {
+    const importId = importIdAt();
+    const skus = Array.from({ length: 40 }, () => uniqueSku('IMP'));
+    // The same SKUs in opposite orders: merged as they come, the two would lock them in opposite orders.
+    const first = chunk(
+      importId,
+      1,
+      skus.map((sku, i) => row(i + 1, sku)),
+    );
+    const second = chunk(
+      importId,
+      2,
+      [...skus].reverse().map((sku, i) => row(100 + i, sku, { name: `second ${sku}` })),
+    );
+    const pool = new Pool({ connectionString: process.env.SHELF_TEST_DATABASE_URL, max: 2 });
+    try {
+      const results = await Promise.all([loader(pool).load(first), loader(pool).load(second)]);
+
+      expect(Math.max(...results.map((r) => r.rowsLoaded))).toBe(80);
+      for (const [i, sku] of skus.entries()) {
+        expect(await stored(sku)).toMatchObject({ name: `second ${sku}`, source_row: 139 - i });
+      }
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('counts every chunk once in rowsLoaded, whatever the order and the redeliveries', async () => {
     const importId = importIdAt();
     const skus = Array.from({ length: 6 }, () => uniqueSku('IMP'));

@@ -71,9 +71,12 @@ type Row = ImportChunk['rows'][number];
 
 /**
  * A chunk may hold a SKU more than once: only its last row goes in (ON CONFLICT cannot touch one
- * row twice in a statement). The earlier ones count as loaded: the file's later row won.
+ * row twice in a statement). The earlier ones count as loaded: the file's later row won. In SKU
+ * order, so that chunks merged at the same time (a batch's, or other environments') lock the
+ * products they share in the same order and wait for each other rather than deadlock.
  */
-const lastRowPerSku = (rows: Row[]): Row[] => [...new Map(rows.map((r) => [r.sku, r])).values()];
+const lastRowPerSku = (rows: Row[]): Row[] =>
+  [...new Map(rows.map((r) => [r.sku, r])).values()].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
 
 /** mergeSql's parameters: the rows as one array per column. */
 const mergeValues = (importId: string, rows: Row[]) => [
