@@ -21,7 +21,7 @@
  * seven round trips, runs only when that statement cannot finish the chunk alone: a redelivery
  * (it recorded nothing, so there are refusals and counts to read), rows refused before loading,
  * or a row the database refuses (the statement rolled back whole; the savepoints find the row).
- * Round trips were a tenth of a chunk's time (measured per statement, docs/imports.md "Performance").
+ * Round trips were about 8 % of a chunk's time (measured per statement, docs/imports.md "Performance").
  */
 import { DatabaseError, type Pool, type PoolClient } from 'pg';
 import { changedBy } from '../../catalog/changed-by';
