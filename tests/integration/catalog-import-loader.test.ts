@@ -175,6 +175,25 @@ describe('PostgresCatalogImportLoader', () => {
     ]);
   });
 
+  it('merges a chunk holding a SKU that exists, applying the newer-row rule to it, each new SKU inserted once', async () => {
+    const importId = importIdAt(1_000);
+    const [a, b, c] = [uniqueSku('IMP'), uniqueSku('IMP'), uniqueSku('IMP')].sort() as [string, string, string];
+    await new PostgresProductRepository(db()).upsert(
+      b,
+      { name: 'Edited by an admin', description: '', category: 'it-admin', priceCents: 1, currency: 'EUR', stock: 1 },
+      'admin:it-admin',
+    );
+
+    // b exists (and is newer): the insert of new SKUs fails on it, the merge loads a and c and keeps b.
+    const result = await loader().load(chunk(importId, 1, [row(1, a), row(2, b), row(3, c)]));
+
+    expect(result).toEqual({ duplicate: false, rowsLoaded: 3, rowsRefused: 0, refusals: [] });
+    expect(await stored(a)).toMatchObject({ source_id: importId, source_row: 1, version: '1' });
+    expect(await stored(b)).toMatchObject({ name: 'Edited by an admin', source_row: 0 });
+    expect(await stored(c)).toMatchObject({ source_id: importId, source_row: 3, version: '1' });
+    expect(await chunksRecorded(importId)).toEqual([{ chunk_no: 1, row_count: 3 }]);
+  });
+
   it('loads a chunk once when its redelivery arrives while the first delivery is still loading', async () => {
     const importId = importIdAt();
     const skus = Array.from({ length: 50 }, () => uniqueSku('IMP'));
