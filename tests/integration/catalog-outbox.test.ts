@@ -91,7 +91,8 @@ describe('the catalog outbox', () => {
 
     expect(loaded.rowsLoaded).toBe(4);
     expect(await queued()).toEqual(['C-1', 'D-1']);
-    // A newer import changes all four and adds E in one statement: each is queued once.
+    // A newer import changes all four and adds E in one statement: each is queued once (C and D
+    // were queued already, so the trigger's plain insert gives way to its ON CONFLICT insert).
     const rows = [...chunk.rows, { row: 5, sku: 'E-1', ...input }];
     await new PostgresCatalogImportLoader(pool).load({ importId: uuidv7(), chunk: 1, rows }, []);
     expect(await queued()).toEqual(['A-1', 'B-1', 'C-1', 'D-1', 'E-1']);
