@@ -15,14 +15,14 @@
  * the import's time-ordered id and the row number: the file's last row for a SKU wins, whatever
  * order chunks arrive in, and an older import never overwrites a newer one or a later admin edit.
  *
- * The fast path (almost every chunk): a chunk with no row refused before loading is recorded,
- * written and counted by one statement, in one round trip, committed on its own (a statement
- * outside BEGIN is its own transaction: all of it or nothing); a plain insert when its SKUs are
- * all new, else the merge. The transaction above, with its
- * seven round trips, runs only when that statement cannot finish the chunk alone: a redelivery
- * (it recorded nothing, so there are refusals and counts to read), rows refused before loading,
- * or a row the database refuses (the statement rolled back whole; the savepoints find the row).
- * Round trips were about 8 % of a chunk's time (measured per statement, docs/imports.md "Performance").
+ * The fast path (almost every chunk): a chunk with no row refused before loading is recorded and
+ * written by one statement (a plain insert when its SKUs are all new, else the merge), then
+ * counted: four round trips (BEGIN, write, count, COMMIT) instead of seven, no savepoint. The
+ * transaction above runs only when that cannot finish the chunk alone: a redelivery (nothing
+ * written, so there are refusals and counts to read), rows refused before loading, or a row the
+ * database refuses (all rolled back; the savepoints find the row). The count stays a statement of
+ * its own: in the write's statement, the import's progress row would stay locked through the
+ * outbox trigger, and the chunks of an import loaded at the same time would queue for it.
  */
 import { DatabaseError, type Pool, type PoolClient } from 'pg';
 import { changedBy } from '../../catalog/changed-by';
@@ -49,32 +49,32 @@ const newerRowWins = `
   WHERE (p.source_id, p.source_row) < (EXCLUDED.source_id, EXCLUDED.source_row)`;
 const mergeSql = insertRows() + newerRowWins;
 
-// The fast path's statement: the rows written between recording the chunk and counting it. The
-// chunk's insert runs first (the write's EXISTS needs it) and does nothing for a redelivery, which
-// then writes and counts nothing and returns no row. Counting reads the write's result, so it runs
-// after it: the import's progress row, which all its chunks update, is locked only at the end.
-const loadChunkSql = (write: string) => `
+// The fast path's write: the chunk recorded and its rows written in one statement. The chunk's
+// insert runs first (the write's EXISTS needs it) and does nothing for a redelivery, which then
+// writes nothing and answers recorded = false.
+const writeChunkSql = (write: string) => `
   WITH chunk AS (
     INSERT INTO import_chunks (import_id, chunk_no, row_count) VALUES ($1, $11, $12)
     ON CONFLICT DO NOTHING
     RETURNING 1
   ), written AS (
     ${write}
-    RETURNING 1
-  ), counted AS (
-    INSERT INTO import_progress AS ip (import_id, rows_loaded, rows_refused)
-    SELECT $1, $12, 0 FROM chunk, (SELECT count(*) FROM written) AS after_write
-    ON CONFLICT (import_id) DO UPDATE SET rows_loaded = ip.rows_loaded + EXCLUDED.rows_loaded
-    RETURNING rows_loaded, rows_refused
   )
-  SELECT rows_loaded, rows_refused FROM counted`;
+  SELECT EXISTS (SELECT FROM chunk) AS recorded`;
+// A statement of its own, after the write (and its outbox trigger), just before COMMIT: the
+// import's progress row, which all its chunks update, stays locked only briefly.
+const countChunkSql = `
+  INSERT INTO import_progress AS ip (import_id, rows_loaded, rows_refused) VALUES ($1, $2, $3)
+  ON CONFLICT (import_id) DO UPDATE SET rows_loaded = ip.rows_loaded + EXCLUDED.rows_loaded,
+    rows_refused = ip.rows_refused + EXCLUDED.rows_refused
+  RETURNING rows_loaded, rows_refused`;
 const chunkIsNew = 'WHERE EXISTS (SELECT FROM chunk)';
 // A chunk of SKUs the catalog does not hold yet (a first import, new products) is inserted without
 // ON CONFLICT, whose check and speculative insertion cost a tenth of the database's time. The
 // first SKU that exists fails it (23505 on the primary key, early: rows go in SKU order), and the
 // merge does the chunk instead, applying the newer-row rule.
-const insertChunkSql = loadChunkSql(insertRows(chunkIsNew));
-const mergeChunkSql = loadChunkSql(insertRows(chunkIsNew) + newerRowWins);
+const insertChunkSql = writeChunkSql(insertRows(chunkIsNew));
+const mergeChunkSql = writeChunkSql(insertRows(chunkIsNew) + newerRowWins);
 
 type Row = ImportChunk['rows'][number];
 
@@ -123,32 +123,55 @@ export class PostgresCatalogImportLoader implements CatalogLoader {
   }
 
   /**
-   * The fast path: the chunk recorded, written and counted by one statement, an insert of new SKUs
-   * or else the merge. Undefined when the chunk was recorded before (nothing written) or a row was
-   * refused by the database (nothing written either: the statement rolled back whole); the
-   * transaction then does it.
+   * The fast path: the chunk recorded and written by one statement (an insert of new SKUs, or else
+   * the merge), then counted, in one transaction. Undefined when the chunk was recorded before or a
+   * row was refused by the database, with nothing written (rolled back); the full path then does it.
    */
   private async loadInOneStatement(chunk: ImportChunk): Promise<ChunkLoadResult | undefined> {
     const values = [...mergeValues(chunk.importId, lastRowPerSku(chunk.rows)), chunk.chunk, chunk.rows.length];
-    // Each prepared once per connection: parsed and planned once, not per chunk.
-    const run = (name: string, text: string) =>
-      this.pool.query<{ rows_loaded: number; rows_refused: number }>({ name, text, values });
+    const client = await this.pool.connect();
     try {
-      const { rows: progress } = await run('insert-import-chunk', insertChunkSql).catch((error: unknown) => {
-        if (error instanceof DatabaseError && error.code === '23505' && error.constraint === 'products_pkey') {
-          return run('merge-import-chunk', mergeChunkSql);
-        }
-        throw error;
-      });
-      if (progress.length === 0) return undefined;
-      return {
-        rowsLoaded: progress[0]!.rows_loaded,
-        rowsRefused: progress[0]!.rows_refused,
-        refusals: [],
-        duplicate: false,
-      };
+      const recorded = await this.writeChunk(client, 'insert-import-chunk', insertChunkSql, values).catch(
+        (error: unknown) => {
+          if (error instanceof DatabaseError && error.code === '23505' && error.constraint === 'products_pkey') {
+            return this.writeChunk(client, 'merge-import-chunk', mergeChunkSql, values);
+          }
+          throw error;
+        },
+      );
+      if (!recorded) return undefined;
+      const {
+        rows: [progress],
+      } = await client.query<{ rows_loaded: number; rows_refused: number }>(countChunkSql, [
+        chunk.importId,
+        chunk.rows.length,
+        0,
+      ]);
+      await client.query('COMMIT');
+      return { rowsLoaded: progress!.rows_loaded, rowsRefused: progress!.rows_refused, refusals: [], duplicate: false };
     } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
       if (refusedByData(error)) return undefined;
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Opens the chunk's transaction and writes it; true when the chunk is new (the transaction left
+   * open for its count), else false with the transaction rolled back, as it is on any error.
+   */
+  private async writeChunk(client: PoolClient, name: string, text: string, values: unknown[]): Promise<boolean> {
+    await client.query('BEGIN');
+    try {
+      // Prepared once per connection: parsed and planned once, not per chunk.
+      const { rows } = await client.query<{ recorded: boolean }>({ name, text, values });
+      if (rows[0]!.recorded) return true;
+      await client.query('ROLLBACK');
+      return false;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
   }
@@ -197,13 +220,11 @@ export class PostgresCatalogImportLoader implements CatalogLoader {
         const loaded = chunk.rows.length + refusedBefore.length - refusals.length;
         ({
           rows: [progress],
-        } = await client.query<{ rows_loaded: number; rows_refused: number }>(
-          `INSERT INTO import_progress AS ip (import_id, rows_loaded, rows_refused) VALUES ($1, $2, $3)
-           ON CONFLICT (import_id) DO UPDATE SET rows_loaded = ip.rows_loaded + EXCLUDED.rows_loaded,
-             rows_refused = ip.rows_refused + EXCLUDED.rows_refused
-           RETURNING rows_loaded, rows_refused`,
-          [chunk.importId, loaded, refusals.length],
-        ));
+        } = await client.query<{ rows_loaded: number; rows_refused: number }>(countChunkSql, [
+          chunk.importId,
+          loaded,
+          refusals.length,
+        ]));
       }
       await client.query('COMMIT');
       return {
