@@ -116,7 +116,7 @@ export class PostgresCatalogImportLoader implements CatalogLoader {
 
   async load(chunk: ImportChunk, refusedBefore: RowRefusal[]): Promise<ChunkLoadResult> {
     if (refusedBefore.length === 0) {
-      const loaded = await this.loadInOneStatement(chunk);
+      const loaded = await this.loadOnFastPath(chunk);
       if (loaded) return loaded;
     }
     return this.loadInTransaction(chunk, refusedBefore);
@@ -127,7 +127,7 @@ export class PostgresCatalogImportLoader implements CatalogLoader {
    * the merge), then counted, in one transaction. Undefined when the chunk was recorded before or a
    * row was refused by the database, with nothing written (rolled back); the full path then does it.
    */
-  private async loadInOneStatement(chunk: ImportChunk): Promise<ChunkLoadResult | undefined> {
+  private async loadOnFastPath(chunk: ImportChunk): Promise<ChunkLoadResult | undefined> {
     const values = [...mergeValues(chunk.importId, lastRowPerSku(chunk.rows)), chunk.chunk, chunk.rows.length];
     const client = await this.pool.connect();
     try {
