@@ -175,6 +175,73 @@ describe('PostgresCatalogImportLoader', () => {
     ]);
   });
 
+  it('merges a chunk holding a SKU that exists, applying the newer-row rule to it, each new SKU inserted once', async () => {
+    const importId = importIdAt(1_000);
+    const [a, b, c] = [uniqueSku('IMP'), uniqueSku('IMP'), uniqueSku('IMP')].sort() as [string, string, string];
+    await new PostgresProductRepository(db()).upsert(
+      b,
+      { name: 'Edited by an admin', description: '', category: 'it-admin', priceCents: 1, currency: 'EUR', stock: 1 },
+      'admin:it-admin',
+    );
+
+    // b exists (and is newer): the insert of new SKUs fails on it, the merge loads a and c and keeps b.
+    const result = await loader().load(chunk(importId, 1, [row(1, a), row(2, b), row(3, c)]));
+
+    expect(result).toEqual({ duplicate: false, rowsLoaded: 3, rowsRefused: 0, refusals: [] });
+    expect(await stored(a)).toMatchObject({ source_id: importId, source_row: 1, version: '1' });
+    expect(await stored(b)).toMatchObject({ name: 'Edited by an admin', source_row: 0 });
+    expect(await stored(c)).toMatchObject({ source_id: importId, source_row: 3, version: '1' });
+    expect(await chunksRecorded(importId)).toEqual([{ chunk_no: 1, row_count: 3 }]);
+  });
+
+  it('loads a chunk once when its redelivery arrives while the first delivery is still loading', async () => {
+    const importId = importIdAt();
+    const skus = Array.from({ length: 50 }, () => uniqueSku('IMP'));
+    const delivered = chunk(
+      importId,
+      1,
+      skus.map((sku, i) => row(i + 1, sku)),
+    );
+    const pool = new Pool({ connectionString: process.env.SHELF_TEST_DATABASE_URL, max: 2 });
+    try {
+      const both = await Promise.all([loader(pool).load(delivered), loader(pool).load(delivered)]);
+
+      expect(both.map((r) => r.duplicate).sort()).toEqual([false, true]);
+      expect(both.map((r) => r.rowsLoaded)).toEqual([50, 50]);
+      expect(await chunksRecorded(importId)).toEqual([{ chunk_no: 1, row_count: 50 }]);
+      expect(await stored(skus[49]!)).toMatchObject({ source_row: 50, version: '1' });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('loads two chunks sharing SKUs side by side, as a batch is, keeping the later rows', async () => {
+    const importId = importIdAt();
+    const skus = Array.from({ length: 40 }, () => uniqueSku('IMP'));
+    // The same SKUs in opposite orders: merged as they come, the two would lock them in opposite orders.
+    const first = chunk(
+      importId,
+      1,
+      skus.map((sku, i) => row(i + 1, sku)),
+    );
+    const second = chunk(
+      importId,
+      2,
+      [...skus].reverse().map((sku, i) => row(100 + i, sku, { name: `second ${sku}` })),
+    );
+    const pool = new Pool({ connectionString: process.env.SHELF_TEST_DATABASE_URL, max: 2 });
+    try {
+      const results = await Promise.all([loader(pool).load(first), loader(pool).load(second)]);
+
+      expect(Math.max(...results.map((r) => r.rowsLoaded))).toBe(80);
+      for (const [i, sku] of skus.entries()) {
+        expect(await stored(sku)).toMatchObject({ name: `second ${sku}`, source_row: 139 - i });
+      }
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('counts every chunk once in rowsLoaded, whatever the order and the redeliveries', async () => {
     const importId = importIdAt();
     const skus = Array.from({ length: 6 }, () => uniqueSku('IMP'));

@@ -3,6 +3,8 @@
 // the test: every products statement queues its SKUs, a drain hands over the current state and
 // dequeues only after the projection succeeded, and a change committed during a drain is queued again.
 import { Client, Pool } from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import { PostgresCatalogImportLoader } from '../../shared/adapters/postgres/catalog-import-loader';
 import { PostgresCatalogOutbox } from '../../shared/adapters/postgres/catalog-outbox';
 import { migrate } from '../../shared/adapters/postgres/migrator';
 import { PostgresOrderStore } from '../../shared/adapters/postgres/order-store';
@@ -42,7 +44,9 @@ afterAll(async () => {
   await admin((c) => c.query(`DROP DATABASE ${database}`));
 });
 
-beforeEach(() => pool.query('TRUNCATE catalog_outbox, order_lines, orders, products CASCADE'));
+beforeEach(() =>
+  pool.query('TRUNCATE catalog_outbox, order_lines, orders, products, import_chunks, import_progress CASCADE'),
+);
 
 const input = { name: 'Sencha', description: '', category: 'tea', priceCents: 1200, currency: 'EUR', stock: 5 };
 const by = changedBy.admin('admin-1');
@@ -69,6 +73,29 @@ describe('the catalog outbox', () => {
     expect(rows).toEqual([{ changed_by: changedBy.order(order.orderId) }]);
     await products.upsert('C-1', input, by);
     expect(await queued()).toEqual(['A-1', 'C-1']);
+  });
+
+  it("queues each SKU of an import chunk once, the new products and the changed ones, in the chunk's transaction", async () => {
+    await products.upsert('A-1', input, by);
+    await products.upsert('B-1', input, by);
+    await pool.query('TRUNCATE catalog_outbox');
+    const importId = '01900000-0000-7000-8000-000000000001';
+    const chunk = {
+      importId,
+      chunk: 1,
+      rows: ['A-1', 'C-1', 'B-1', 'D-1'].map((sku, i) => ({ row: i + 1, sku, ...input, name: `Imported ${sku}` })),
+    };
+
+    // A's and B's rows are older than the admin's writes (source_row 0 of a later source): only C and D change.
+    const loaded = await new PostgresCatalogImportLoader(pool).load(chunk, []);
+
+    expect(loaded.rowsLoaded).toBe(4);
+    expect(await queued()).toEqual(['C-1', 'D-1']);
+    // A newer import changes all four and adds E in one statement: each is queued once (C and D
+    // were queued already, so the trigger's plain insert gives way to its ON CONFLICT insert).
+    const rows = [...chunk.rows, { row: 5, sku: 'E-1', ...input }];
+    await new PostgresCatalogImportLoader(pool).load({ importId: uuidv7(), chunk: 1, rows }, []);
+    expect(await queued()).toEqual(['A-1', 'B-1', 'C-1', 'D-1', 'E-1']);
   });
 
   it('hands over the current state (deletions as such) with who changed it, and dequeues after a successful projection', async () => {
