@@ -6,11 +6,12 @@
  * it to csv-parse on generated tricky files cut at every possible place.
  *
  * Why it is fast: csv-parse looks at every byte in JavaScript, with several function calls each.
- * Most lines of a catalog have no quote and no stray CR: for those the scanner finds the line end
- * with `indexOf` (memchr, native), cuts the fields at the commas and decodes each field once. Any
- * other line (a quote, a CR that does not end the line, a line longer than a record may be, the
- * last line without a line break) goes through a byte-by-byte slow path that is csv-parse's own
- * state machine, transcribed for these options.
+ * Most lines of a catalog are simple: no CR but the line end's, quotes only around whole fields
+ * with no quote inside. For those the scanner finds the line end, the commas and the closing
+ * quotes with `indexOf` (memchr, native) and decodes each field once. Any other line (a doubled or
+ * stray quote, a field over several lines, a CR that does not end the line, a line longer than a
+ * record may be, the last line without a line break) goes through a byte-by-byte slow path that
+ * is csv-parse's own state machine, transcribed for these options.
  *
  * One thing csv-parse does that this does not: a file opening with a UTF-16 byte-order mark.
  * `startsWithUtf16Bom` tells the caller to use csv-parse for such a file.
@@ -116,7 +117,7 @@ export class CsvScanner extends Transform {
         if (this.slow) return pos;
         continue;
       }
-      // Fast path: a whole line, no quote in it, no CR but the one before its LF.
+      // Fast path: a whole line, no CR in it but the one before its LF.
       const lf = buf.indexOf(LF, pos);
       if (lf === -1) {
         // The last line of the file, or a line longer than a record may be: byte by byte.
@@ -126,10 +127,9 @@ export class CsvScanner extends Transform {
         }
         return pos;
       }
-      if (this.nextQuote < pos && this.nextQuote !== length) this.nextQuote = indexOrLength(buf, QUOTE, pos);
       if (this.nextCr < pos && this.nextCr !== length) this.nextCr = indexOrLength(buf, CR, pos);
       const lineEnd = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
-      if (this.nextQuote < lf || this.nextCr < lineEnd || lf - pos > max) {
+      if (this.nextCr < lineEnd || lf - pos > max) {
         this.slow = true;
         continue;
       }
@@ -138,15 +138,11 @@ export class CsvScanner extends Transform {
         this.wasRowDelimiter = false;
       }
       if (lineEnd > pos) {
-        const fields: string[] = [];
-        let start = pos;
-        for (;;) {
-          const comma = buf.indexOf(COMMA, start);
-          if (comma === -1 || comma >= lineEnd) break;
-          fields.push(buf.toString('utf8', start, comma));
-          start = comma + 1;
+        const fields = this.splitLine(buf, pos, lineEnd);
+        if (fields === undefined) {
+          this.slow = true;
+          continue;
         }
-        fields.push(buf.toString('utf8', start, lineEnd));
         this.deliver(fields);
       }
       // An empty line is skipped; either way its CR or LF counts the line once.
@@ -154,6 +150,35 @@ export class CsvScanner extends Transform {
       pos = lf + 1;
     }
     return pos;
+  }
+
+  /**
+   * The fields of one line, or undefined if a quote in it needs the slow path: fields are cut at
+   * commas, and a quoted field is taken whole when it holds no quote and its closing quote is
+   * followed by a comma or the line end (what catalog files hold: `"Tea, green"`).
+   */
+  private splitLine(buf: Buffer, pos: number, lineEnd: number): string[] | undefined {
+    const fields: string[] = [];
+    let start = pos;
+    for (;;) {
+      if (buf[start] === QUOTE && start < lineEnd) {
+        const close = buf.indexOf(QUOTE, start + 1);
+        if (close === -1 || close >= lineEnd) return undefined;
+        fields.push(buf.toString('utf8', start + 1, close));
+        if (close + 1 === lineEnd) return fields;
+        if (buf[close + 1] !== COMMA) return undefined;
+        start = close + 2;
+        continue;
+      }
+      const comma = buf.indexOf(COMMA, start);
+      const fieldEnd = comma === -1 || comma >= lineEnd ? lineEnd : comma;
+      // A stray quote inside an unquoted field (relax_quotes keeps it, and it may open a field).
+      if (this.nextQuote < start && this.nextQuote !== buf.length) this.nextQuote = indexOrLength(buf, QUOTE, start);
+      if (this.nextQuote < fieldEnd) return undefined;
+      fields.push(buf.toString('utf8', start, fieldEnd));
+      if (fieldEnd === lineEnd) return fields;
+      start = fieldEnd + 1;
+    }
   }
 
   /**
