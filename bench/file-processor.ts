@@ -54,23 +54,28 @@ const lambdaHeapFlags = (memoryMb: number) => [
 const fullVcpuMb = 1769;
 const lambdaLimitSeconds = 15 * 60;
 
+/** Rows up to `fileBytes` and no further: the processor refuses a file above 1 GiB. */
 async function generateCsv(path: string, fileBytes: number): Promise<number> {
   const out = createWriteStream(path);
-  out.write('sku,name,description,category,price,currency,stock\n');
-  let written = 0;
+  const header = 'sku,name,description,category,price,currency,stock\n';
+  out.write(header);
+  let written = header.length;
   let rows = 0;
-  while (written < fileBytes) {
+  for (let full = false; !full;) {
     const lines: string[] = [];
     for (let i = 0; i < 1000; i++, rows++) {
       // Every 50th row breaks a rule, as real files do.
       const price = rows % 50 === 49 ? 'n/a' : `${(rows % 9999) + 1}.${String(rows % 100).padStart(2, '0')}`;
-      lines.push(
-        `SKU-${rows.toString(36).toUpperCase()},"Product ${rows}, assorted","A generated product, the ${rows}th",${['tea', 'coffee', 'mugs'][rows % 3]},${price},EUR,${rows % 1000}\n`,
-      );
+      const line = `SKU-${rows.toString(36).toUpperCase()},"Product ${rows}, assorted","A generated product, the ${rows}th",${['tea', 'coffee', 'mugs'][rows % 3]},${price},EUR,${rows % 1000}\n`;
+      // ASCII: one byte a character.
+      if (written + line.length > fileBytes) {
+        full = true;
+        break;
+      }
+      written += line.length;
+      lines.push(line);
     }
-    const block = lines.join('');
-    written += Buffer.byteLength(block);
-    if (!out.write(block)) await once(out, 'drain');
+    if (!out.write(lines.join(''))) await once(out, 'drain');
   }
   out.end();
   await once(out, 'finish');
