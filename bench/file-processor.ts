@@ -4,13 +4,11 @@
  * a process of its own, in one run. SQS is a stand-in that accepts SendMessageBatch and counts
  * (the point is the processor, not a queue emulator).
  *
- * The processor runs under three heaps: the V8 limits Lambda's Node.js runtime sets for the
- * function's memorySize (the honest one, judged against the targets), the tighter limits this
- * bench used before (a 64 MB old space), and Node's own defaults on this machine (no limit worth
- * the name: V8 then collects lazily and RSS shows it). CPU seconds are reported too: on Lambda the
- * function gets memorySize / 1769 of a vCPU, so CPU time, not this machine's wall time, decides
- * whether a 1 GiB file fits in the 15-minute limit. Two more runs (Lambda's heap) show where the
- * time goes: csv-parse alone, and the processor's own work with nothing sent.
+ * Every run gets the V8 limits Lambda's Node.js runtime sets for the function's memorySize. The
+ * processor also reads a 64 MiB file, so that peak RSS can be compared across file sizes. Three
+ * partial runs show where the CPU time goes (parse, validate and chunk, serialise; send is what
+ * is left). CPU seconds matter more than this machine's wall time: on Lambda the function gets
+ * memorySize / 1769 of a vCPU, so CPU time decides how long a file takes there and what it costs.
  *
  *   npm run bench -- file
  */
@@ -30,6 +28,8 @@ import { fmt, timed, writeSection } from './bench-support';
 import { removeScratchDir, scratchDir } from './scratch-dir';
 
 const fileBytes = Number(process.env.BENCH_FILE_MB ?? 1024) * 1024 * 1024;
+/** The small file peak RSS is compared with: memory should not grow with the file. */
+const smallFileBytes = Math.min(fileBytes, 64 * 1024 * 1024);
 const s3Port = 4879;
 const sqsPort = 9879;
 const bucket = 'bench-uploads';
@@ -50,29 +50,32 @@ const lambdaHeapFlags = (memoryMb: number) => [
   `--max-semi-space-size=${Math.floor(memoryMb / 10 / 2)}`,
   `--max-old-space-size=${memoryMb - Math.floor(memoryMb / 10)}`,
 ];
-/** What this bench used to run with: a 64 MB old space, 2 MB semi-spaces. */
-const cappedHeapFlags = ['--max-old-space-size=64', '--max-semi-space-size=2'];
 /** One vCPU at this much memory; below it a function gets that share of one (Lambda's docs). */
 const fullVcpuMb = 1769;
 const lambdaLimitSeconds = 15 * 60;
 
-async function generateCsv(path: string): Promise<number> {
+/** Rows up to `fileBytes` and no further: the processor refuses a file above 1 GiB. */
+async function generateCsv(path: string, fileBytes: number): Promise<number> {
   const out = createWriteStream(path);
-  out.write('sku,name,description,category,price,currency,stock\n');
-  let written = 0;
+  const header = 'sku,name,description,category,price,currency,stock\n';
+  out.write(header);
+  let written = header.length;
   let rows = 0;
-  while (written < fileBytes) {
+  for (let full = false; !full;) {
     const lines: string[] = [];
     for (let i = 0; i < 1000; i++, rows++) {
       // Every 50th row breaks a rule, as real files do.
       const price = rows % 50 === 49 ? 'n/a' : `${(rows % 9999) + 1}.${String(rows % 100).padStart(2, '0')}`;
-      lines.push(
-        `SKU-${rows.toString(36).toUpperCase()},"Product ${rows}, assorted","A generated product, the ${rows}th",${['tea', 'coffee', 'mugs'][rows % 3]},${price},EUR,${rows % 1000}\n`,
-      );
+      const line = `SKU-${rows.toString(36).toUpperCase()},"Product ${rows}, assorted","A generated product, the ${rows}th",${['tea', 'coffee', 'mugs'][rows % 3]},${price},EUR,${rows % 1000}\n`;
+      // ASCII: one byte a character.
+      if (written + line.length > fileBytes) {
+        full = true;
+        break;
+      }
+      written += line.length;
+      lines.push(line);
     }
-    const block = lines.join('');
-    written += Buffer.byteLength(block);
-    if (!out.write(block)) await once(out, 'drain');
+    if (!out.write(lines.join(''))) await once(out, 'drain');
   }
   out.end();
   await once(out, 'finish');
@@ -117,7 +120,17 @@ interface ChildResult {
   rowsRejected?: number;
   chunks?: number;
   outcome?: string;
+  messageBytes?: number;
 }
+
+/** BENCH_CPU_PROF=<dir>: each child writes a V8 CPU profile there (`<mode>-….cpuprofile`). */
+const profile = (mode: string) =>
+  process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${mode}-${Date.now()}.cpuprofile`]
+    : [];
+
+/** Targets of issue 12, beside the measured values. */
+const targets = { throughput: 0.5, rssGrowth: 0.1, rssShareOfMemory: 0.4 };
 
 export async function benchFileProcessor(): Promise<string> {
   // The CSV and s3rver's copy of it: 2 GiB by default, removed however the run ends.
@@ -128,8 +141,10 @@ export async function benchFileProcessor(): Promise<string> {
   const standIn = await sqsStandIn();
   try {
     const csvPath = join(work, 'catalog.csv');
-    const generated = await timed(() => generateCsv(csvPath));
+    const generated = await timed(() => generateCsv(csvPath, fileBytes));
     const size = statSync(csvPath).size;
+    const smallPath = join(work, 'small.csv');
+    await generateCsv(smallPath, smallFileBytes);
     const s3 = new S3Client({
       endpoint: `http://127.0.0.1:${s3Port}`,
       region: 'us-east-1',
@@ -139,8 +154,13 @@ export async function benchFileProcessor(): Promise<string> {
     });
     const importId = uuidv7();
     const key = `uploads/${importId}/catalog.csv`;
+    const smallKey = `uploads/${importId}/small.csv`;
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: createReadStream(csvPath) } }).done();
+    await new Upload({
+      client: s3,
+      params: { Bucket: bucket, Key: smallKey, Body: createReadStream(smallPath) },
+    }).done();
 
     const childDir = join(repoRoot, 'test-output', 'bench');
     mkdirSync(childDir, { recursive: true });
@@ -166,10 +186,19 @@ export async function benchFileProcessor(): Promise<string> {
       POWERTOOLS_DEV: 'true',
     };
     // Asynchronously: s3rver and the SQS stand-in run in this process and must keep serving.
-    const run = async (mode: string, heapFlags: string[]): Promise<ChildResult> => {
+    const run = async (mode: string, heapFlags: string[], objectKey = key): Promise<ChildResult> => {
       const { stdout } = await promisify(execFile)(
         process.execPath,
-        [...heapFlags, child, mode, bucket, key, importId, `http://127.0.0.1:${sqsPort}/000000000000/bench`],
+        [
+          ...heapFlags,
+          ...profile(mode),
+          child,
+          mode,
+          bucket,
+          objectKey,
+          importId,
+          `http://127.0.0.1:${sqsPort}/000000000000/bench`,
+        ],
         { env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
       );
       return JSON.parse(stdout.trim().split('\n').at(-1)!) as ChildResult;
@@ -178,21 +207,13 @@ export async function benchFileProcessor(): Promise<string> {
     const memoryMb = processorMemoryMb();
     const lambdaFlags = lambdaHeapFlags(memoryMb);
     const bare = await run('bare', lambdaFlags);
-    const heaps = [
-      { name: `Lambda's for ${memoryMb} MB (\`${lambdaFlags.join(' ')}\`), judged`, flags: lambdaFlags },
-      { name: `capped as this bench did before (\`${cappedHeapFlags.join(' ')}\`)`, flags: cappedHeapFlags },
-      { name: "Node's defaults on this machine (no flags)", flags: [] },
-    ];
-    const runs: { name: string; result: ChildResult }[] = [];
-    for (const heap of heaps) {
-      const result = await run('processor', heap.flags);
-      if (result.outcome !== 'read') throw new Error(`the processor did not read the file: ${JSON.stringify(result)}`);
-      runs.push({ name: heap.name, result });
-    }
-    // Where the processor's time goes: its parser alone, then its own work without SQS or S3 writes.
+    const judged = await run('processor', lambdaFlags);
+    if (judged.outcome !== 'read') throw new Error(`the processor did not read the file: ${JSON.stringify(judged)}`);
+    const small = await run('processor', lambdaFlags, smallKey);
+    // Where the processor's time goes: each run does one stage more than the one before.
     const parseOnly = await run('parse', lambdaFlags);
     const splitOnly = await run('split', lambdaFlags);
-    const judged = runs[0]!.result;
+    const serialised = await run('serialise', lambdaFlags);
     const mb = size / 1024 / 1024;
     const rate = (r: ChildResult) => mb / r.seconds;
     const perCpuSecond = (r: ChildResult) => mb / r.cpuSeconds;
@@ -200,23 +221,55 @@ export async function benchFileProcessor(): Promise<string> {
     // CPU time for a 1 GiB file, stretched by the function's share of a vCPU.
     const lambdaMinutes = (r: ChildResult, memory: number) =>
       (1024 / perCpuSecond(r) / Math.min(1, memory / fullVcpuMb) / 60).toFixed(1);
+    // GB-s for 1 GiB: memory × (CPU time ÷ its vCPU share); the same for any memory up to one
+    // vCPU (more memory, proportionally more CPU), higher above it (a single thread uses one).
+    const gbSecondsPerGib = (memory: number) =>
+      (memory / 1024) * (1024 / perCpuSecond(judged) / Math.min(1, memory / fullVcpuMb));
     const neededMb = Math.ceil(((1024 / perCpuSecond(judged) / lambdaLimitSeconds) * fullVcpuMb) / 64) * 64;
-    const row = (name: string, r: ChildResult) =>
-      `| ${name} | ${fmt(r.seconds, 1)} | ${fmt(r.cpuSeconds, 1)} | ${fmt(rate(r), 1)} | ${fmt(r.maxRssBytes / 1e6)} | ${fmt(bare.seconds / r.seconds, 2)} |`;
+    const ratio = bare.seconds / judged.seconds;
+    const rssGrowth = judged.maxRssBytes / small.maxRssBytes - 1;
+    const rssShare = judged.maxRssBytes / (memoryMb * 1024 * 1024);
+    const met = (ok: boolean) => (ok ? 'met' : '**not met**');
+    const row = (name: string, r: ChildResult, target = '') =>
+      `| ${name} | ${fmt(r.seconds, 1)} | ${fmt(r.cpuSeconds, 1)} | ${fmt(rate(r), 1)} | ${fmt(r.maxRssBytes / 1e6)} | ${fmt(bare.seconds / r.seconds, 2)} | ${target} |`;
+    const stage = (name: string, cpuSeconds: number) =>
+      `| ${name} | ${fmt(cpuSeconds, 1)} | ${fmt((cpuSeconds / judged.cpuSeconds) * 100)} % |`;
+    const smallMb = smallFileBytes / 1024 / 1024;
     const table = [
-      `A generated CSV of ${fmt(mb)} MiB, ${fmt(generated.result)} rows (every 50th invalid), served by s3rver on this machine; Node ${process.version}; ${fmt(judged.chunks ?? 0)} chunks to SQS.`,
+      `A generated CSV of ${fmt(mb)} MiB, ${fmt(generated.result)} rows (every 50th invalid), served by s3rver on this machine; Node ${process.version}; ${fmt(judged.chunks ?? 0)} chunks to SQS. Every run has the heap limits Lambda sets for the function's ${memoryMb} MB (\`${lambdaFlags.join(' ')}\`).`,
       '',
-      '| run | seconds | CPU seconds | MiB/s | peak RSS (MB) | × bare |',
-      '| --- | ---: | ---: | ---: | ---: | ---: |',
-      row(`bare GetObject stream to nowhere (Lambda's heap for ${memoryMb} MB)`, bare),
-      ...runs.map(({ name, result }) => row(`file processor, heap: ${name}`, result)),
-      row("where its time goes: csv-parse alone, the processor's options, records to nowhere", parseOnly),
-      row('where its time goes: parse, validate and chunk (splitCatalogFile), nothing sent', splitOnly),
+      '| run | seconds | CPU seconds | MiB/s | peak RSS (MB) | × bare | target |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+      row('bare GetObject stream to nowhere', bare),
+      row(
+        'file processor (processUpload), judged',
+        judged,
+        `≥ ${targets.throughput} × bare: ${met(ratio >= targets.throughput)}; peak RSS ≤ ${fmt(targets.rssShareOfMemory * 100)} % of ${memoryMb} MB: ${fmt(rssShare * 100)} %, ${met(rssShare <= targets.rssShareOfMemory)}`,
+      ),
+      `| file processor on a ${fmt(smallMb)} MiB file | ${fmt(small.seconds, 1)} | ${fmt(small.cpuSeconds, 1)} | ${fmt(smallMb / small.seconds, 1)} | ${fmt(small.maxRssBytes / 1e6)} | ${fmt(bare.seconds / ((small.seconds * mb) / smallMb), 2)} | peak RSS of the ${fmt(mb)} MiB file within ${fmt(targets.rssGrowth * 100)} % of this: ${rssGrowth >= 0 ? '+' : ''}${fmt(rssGrowth * 100, 1)} %, ${met(rssGrowth <= targets.rssGrowth)} |`,
+      row('parse only (the CSV scanner, records to nowhere)', parseOnly),
+      row('parse, validate and chunk (splitCatalogFile), nothing serialised', splitOnly),
+      row('parse, validate, chunk and serialise each message body, nothing sent', serialised),
       '',
-      `Rows read ${fmt(judged.rowsRead ?? 0)}, rejected ${fmt(judged.rowsRejected ?? 0)}; SQS stand-in received ${fmt(standIn.messages())} messages (all runs).`,
-      'Targets (judged on the first processor row): peak RSS ≤ 128 MB, throughput ≥ 0.5 × the bare stream.',
+      `Where the processor's CPU time goes (differences of the runs above; the S3 read is the bare run's):`,
       '',
-      `On Lambda: ${fmt(perCpuSecond(judged), 1)} MiB per CPU second; at ${memoryMb} MB the function has ${fmt(vcpu, 2)} vCPU, so a 1 GiB file would take about ${lambdaMinutes(judged, memoryMb)} minutes (limit 15); it would fit only from about ${fmt(neededMb)} MB of memory (CPU share), with no margin there; ${lambdaMinutes(judged, 1024)} minutes at 1024 MB.`,
+      '| stage | CPU seconds | share |',
+      '| --- | ---: | ---: |',
+      stage('read the S3 stream', bare.cpuSeconds),
+      stage('parse', parseOnly.cpuSeconds - bare.cpuSeconds),
+      stage('validate and chunk', splitOnly.cpuSeconds - parseOnly.cpuSeconds),
+      stage(
+        `serialise (${fmt((serialised.messageBytes ?? 0) / 1024 / 1024)} MiB of message bodies)`,
+        serialised.cpuSeconds - splitOnly.cpuSeconds,
+      ),
+      stage(
+        'send (SendMessageBatch through the SDK, the rejects report, the job)',
+        judged.cpuSeconds - serialised.cpuSeconds,
+      ),
+      '',
+      `Rows read ${fmt(judged.rowsRead ?? 0)}, rejected ${fmt(judged.rowsRejected ?? 0)}; SQS stand-in received ${fmt(standIn.messages())} messages (both processor runs).`,
+      '',
+      `On Lambda: ${fmt(perCpuSecond(judged), 1)} MiB per CPU second; at ${memoryMb} MB the function has ${fmt(vcpu, 2)} vCPU, so a 1 GiB file would take about ${lambdaMinutes(judged, memoryMb)} minutes (limit 15); it would fit from about ${fmt(neededMb)} MB of memory (CPU share). Cost per GiB read: ${fmt(gbSecondsPerGib(memoryMb))} GB-s at ${memoryMb} MB, the same at any memory up to ${fullVcpuMb} MB (CPU grows with memory), ${fmt(gbSecondsPerGib(3008))} GB-s at 3008 MB; the cheapest memory is therefore the smallest that holds peak RSS with room to spare and finishes in time.`,
     ].join('\n');
     writeSection('File processor (`npm run bench -- file`)', table);
     return table;

@@ -162,6 +162,16 @@ describe('splitCatalogFile: reading the file', () => {
     expect(result).toEqual({ rowsRead: 2, rowsRejected: 1, chunks: 1 });
   });
 
+  it('reads a UTF-16 file that opens with its byte-order mark (left to csv-parse by the fast reader)', async () => {
+    const content = Buffer.from(`\uFEFF${csvFile(csvLine('W-1'), 'W-2,Short')}`, 'utf16le');
+
+    const { result, sink } = await split(streamOf(content, 1));
+
+    expect(sink.rows.map((r) => [r.row, r.sku, r.name])).toEqual([[1, 'W-1', 'Product W-1']]);
+    expect(sink.rejects).toEqual([expect.objectContaining({ row: 2, reason: 'has 2 fields, the header has 7' })]);
+    expect(result).toEqual({ rowsRead: 2, rowsRejected: 1, chunks: 1 });
+  });
+
   it('keeps a stray quote inside an unquoted field as text, without swallowing the rows after it', async () => {
     const content = csvFile('SQ-1,12" tray,a "quoted" word,tea,1,EUR,1', csvLine('SQ-2'));
 

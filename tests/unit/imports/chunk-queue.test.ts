@@ -1,5 +1,7 @@
 // SqsChunkQueue's sender: SendMessageBatch within SQS's limits, partial failures retried, errors
 // surfaced, and back-pressure when the requests in flight are busy.
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import {
   SendMessageBatchCommand,
   SQSClient,
@@ -7,7 +9,7 @@ import {
   type SendMessageBatchCommandOutput,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { batchLimits, SqsChunkQueue } from '../../../shared/adapters/sqs/chunk-queue';
+import { batchLimits, serialisedNatively, SqsChunkQueue } from '../../../shared/adapters/sqs/chunk-queue';
 import type { ImportChunk } from '../../../shared/imports/import-chunk';
 import { aChunk, aRow } from './import-fixtures';
 
@@ -172,5 +174,62 @@ describe('SqsChunkQueue sender', () => {
     await flushing;
     expect(sentChunks().map((c) => c.chunk)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
     expect(batches().map((input) => input.Entries!.length)).toEqual([10, 10, 10, 10, 10, 1]);
+  });
+});
+
+describe('SendMessageBatch serialised natively', () => {
+  /** A real client whose HTTP handler records each request and answers as SQS does, with MD5s. */
+  function recordingClient() {
+    const requests: { body: string; headers: Record<string, string> }[] = [];
+    const client = new SQSClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
+      requestHandler: {
+        handle: (request: { body: string | Uint8Array; headers: Record<string, string> }) => {
+          const body = typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString();
+          requests.push({ body, headers: request.headers });
+          const { Entries } = JSON.parse(body) as { Entries: { Id: string; MessageBody: string }[] };
+          const answer = JSON.stringify({
+            Successful: Entries.map((entry) => ({
+              Id: entry.Id,
+              MessageId: `m-${entry.Id}`,
+              MD5OfMessageBody: createHash('md5').update(entry.MessageBody).digest('hex'),
+            })),
+            Failed: [],
+          });
+          return Promise.resolve({
+            response: {
+              statusCode: 200,
+              headers: { 'content-type': 'application/x-amz-json-1.0' },
+              body: Readable.from([Buffer.from(answer)]),
+            },
+          });
+        },
+      },
+    });
+    return { client, requests };
+  }
+
+  it('sends the same request JSON as the SDK would, message bodies intact, and passes its MD5 check', async () => {
+    const chunk = aChunk(1, [aRow(1, 'Q-1', { name: 'Say "hi", \\ é 🍵 \u2028', description: 'two\nlines\u0000' })]);
+    const input = {
+      QueueUrl: queueUrl,
+      Entries: [
+        { Id: '1', MessageBody: JSON.stringify(chunk) },
+        { Id: '2', MessageBody: 'plain' },
+      ],
+    };
+    sqs.restore();
+    const native = recordingClient();
+    const sdk = recordingClient();
+
+    const answer = await native.client.send(serialisedNatively(new SendMessageBatchCommand(input)));
+    await sdk.client.send(new SendMessageBatchCommand(input));
+
+    expect(answer.Successful?.map((entry) => entry.Id)).toEqual(['1', '2']);
+    expect(JSON.parse(native.requests[0]!.body)).toEqual(JSON.parse(sdk.requests[0]!.body));
+    expect(JSON.parse(native.requests[0]!.body)).toEqual(input);
+    expect(native.requests[0]!.headers['content-length']).toBe(String(Buffer.byteLength(native.requests[0]!.body)));
+    expect(native.requests[0]!.headers['x-amz-target']).toBe(sdk.requests[0]!.headers['x-amz-target']);
   });
 });
