@@ -6,12 +6,14 @@
  *   npm run bench -- etl       the ETL load rate only
  *   npm run bench -- file      the file processor only (BENCH_FILE_MB=64 for a quicker run)
  *   npm run bench -- bundles   each function's bundle size against its bare clients' bundle
+ *   npm run bench -- cold      each API function's cold start against a bare handler's (BENCH_COLD_RUNS)
  */
 import { benchBundles } from './bundle-sizes';
+import { benchColdStarts } from './cold-starts';
 import { benchEtl } from './etl-load';
 import { benchFileProcessor } from './file-processor';
 
-const benches = { etl: benchEtl, file: benchFileProcessor, bundles: benchBundles } as const;
+const benches = { etl: benchEtl, file: benchFileProcessor, bundles: benchBundles, cold: benchColdStarts } as const;
 type BenchName = keyof typeof benches;
 
 /** The judged ratio of a bench's table: the median × COPY of the judged row, or × bare. */
@@ -46,6 +48,11 @@ async function main(): Promise<void> {
     const rows = tables.get('bundles')!.split('\n').slice(2);
     const met = rows.filter((row) => row.includes('| met |')).length;
     console.log(`Bundle sizes: ${met} of ${rows.length} functions ≤ 1.3 × their bare clients' bundle`);
+  }
+  if (tables.has('cold')) {
+    const rows = tables.get('cold')!.split('\n').slice(2);
+    const met = rows.filter((row) => row.includes('| met |')).length;
+    console.log(`Cold starts: ${met} of ${rows.length} API functions ≤ 1.1 × the bare handler`);
   }
   if (tables.has('file')) {
     console.log(

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
-import { loadServiceConfig, repoRoot, type FunctionConfig } from '../service-config';
+import { loadServiceConfig, repoRoot, type FunctionConfig, type ServiceConfig } from '../service-config';
 
 /** custom.esbuild as serverless.yml writes it: esbuild's options plus serverless-esbuild's own. */
 export type EsbuildSettings = BuildOptions & { exclude?: string[]; plugins?: string | Plugin[] } & Record<
@@ -86,8 +86,8 @@ function entryOf(handler: string): string {
 /** Every function of serverless.yml (through the framework, like `serverless package`) and its esbuild options. */
 export async function loadFunctionBundling(
   stage = 'dev',
-): Promise<{ functions: FunctionEntry[]; options: BuildOptions }> {
-  const config = (await loadServiceConfig(stage)) as Awaited<ReturnType<typeof loadServiceConfig>> & {
+): Promise<{ functions: FunctionEntry[]; options: BuildOptions; config: ServiceConfig }> {
+  const config = (await loadServiceConfig(stage)) as ServiceConfig & {
     custom?: { esbuild?: EsbuildSettings };
   };
   const functions = Object.entries(config.functions).map(([name, fn]) => ({
@@ -95,11 +95,13 @@ export async function loadFunctionBundling(
     entry: entryOf(fn.handler),
     config: fn,
   }));
-  return { functions, options: esbuildOptions(config.custom?.esbuild ?? {}) };
+  return { functions, options: esbuildOptions(config.custom?.esbuild ?? {}), config };
 }
 
 export interface Bundle {
   code: string;
+  /** The source map, when the options ask for one. */
+  map?: string;
   bytes: number;
   metafile: Metafile;
 }
@@ -118,7 +120,8 @@ export async function bundle(options: BuildOptions, entry: string | { contents: 
   });
   const output = result.outputFiles.find((file) => file.path.endsWith('.js'));
   if (!output) throw new Error('esbuild wrote no .js file');
-  return { code: output.text, bytes: output.contents.byteLength, metafile: result.metafile };
+  const map = result.outputFiles.find((file) => file.path.endsWith('.js.map'))?.text;
+  return { code: output.text, map, bytes: output.contents.byteLength, metafile: result.metafile };
 }
 
 /**
@@ -136,9 +139,9 @@ export const bareClients: Record<string, { imports: string; create: string; call
   '@aws-sdk/lib-dynamodb': {
     imports:
       "import { DynamoDBClient as DocumentBase } from '@aws-sdk/client-dynamodb';\n" +
-      "import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';",
+      "import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';",
     create: 'const documents = DynamoDBDocumentClient.from(new DocumentBase({}));',
-    call: "await documents.send(new GetCommand({ TableName: process.env.BARE_TABLE ?? 'bare', Key: { pk: 'bare' } }));",
+    call: "await documents.send(new ScanCommand({ TableName: process.env.BARE_TABLE ?? 'bare', Limit: 1 }));",
   },
   '@aws-sdk/client-s3': {
     imports: "import { S3Client, ListBucketsCommand } from '@aws-sdk/client-s3';",
