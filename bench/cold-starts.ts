@@ -116,6 +116,7 @@ function functionEnvironment(
     AWS_LAMBDA_FUNCTION_NAME: `shelf-bench-${fn.name}`,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     LAMBDA_TASK_ROOT: dir,
     _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
     AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
