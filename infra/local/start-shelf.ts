@@ -57,6 +57,8 @@ export interface RunningShelf {
   databaseUrl: string;
   /** Every started service's endpoint, by its name. */
   endpoints: Record<ServiceName, string>;
+  /** What every module gives the functions' environment (AWS_ENDPOINT_URL_*, DATABASE_URL). */
+  functionEnv: Record<string, string>;
   resources: Map<string, LocalResource>;
   region: string;
   /** Resolves once no trigger is gathering, invoking or retrying. */
@@ -181,6 +183,7 @@ export async function startShelf({
     ] as const) {
       await assertPortFree(`serverless-offline ${name}`, port);
     }
+    const functionEnv = startedList.reduce<Record<string, string>>((env, s) => ({ ...env, ...s.functionEnv }), {});
     const childEnv: NodeJS.ProcessEnv = {
       ...process.env,
       ...frameworkEnv,
@@ -189,7 +192,7 @@ export async function startShelf({
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
       // Every module's variables: the SDK's service-specific endpoints (AWS_ENDPOINT_URL_*), so
       // handlers run unchanged against the emulators, and DATABASE_URL.
-      ...startedList.reduce<Record<string, string>>((env, s) => ({ ...env, ...s.functionEnv }), {}),
+      ...functionEnv,
       ...(functionsDynamoDbEndpoint ? { AWS_ENDPOINT_URL_DYNAMODB: functionsDynamoDbEndpoint } : {}),
       // The authorizer (offline-authorizer.ts) checks tokens against this stack's issuer key.
       SHELF_DATA_DIR: resolve(dataDir),
@@ -287,6 +290,7 @@ export async function startShelf({
       lambdaEndpoint,
       databaseUrl: endpoints.rds,
       endpoints,
+      functionEnv,
       resources,
       region,
       idle: async () => void (await Promise.all(triggers.map((t) => t.idle()))),

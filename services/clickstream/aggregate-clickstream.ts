@@ -4,7 +4,7 @@
 // window's state so far and returns it with the batch counted; the final one writes the window.
 import { KinesisDataStreamRecord, KinesisDataStreamSchema } from '@aws-lambda-powertools/parser/schemas/kinesis';
 import type { KinesisStreamStateResponse, KinesisStreamTumblingWindowEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoDbClickstreamAggregates } from '../../shared/adapters/dynamodb/clickstream-aggregates';
 import { documentClient } from '../../shared/adapters/dynamodb/client';
 import { aggregateWindow, windowStateFrom } from '../../shared/clickstream/clickstream-aggregation';

@@ -9,7 +9,7 @@ import {
   KinesisFirehoseRecordSchema,
   KinesisFirehoseSchema,
 } from '@aws-lambda-powertools/parser/schemas/kinesis-firehose';
-import { z } from 'zod';
+import * as z from 'zod';
 import { dataLakeHashKeySource } from '../../shared/adapters/secrets-manager/data-lake-hash-key';
 import { stripPersonalData, type StripOutcome } from '../../shared/clickstream/strip-personal-data';
 import { logger, metrics, MetricUnit } from '../../shared/observability';

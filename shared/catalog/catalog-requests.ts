@@ -1,5 +1,5 @@
 /** Path and query parameters of the catalog routes. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { productInputSchema, skuSchema, storableText } from './product';
 
 export const skuPath = z.object({ sku: skuSchema });

@@ -2,7 +2,7 @@
  * What a product is, and the rules its fields follow. Money is integer cents plus an
  * ISO 4217 currency code, never a float.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { unsafeTextProblem } from '../safe-text';
 
 const isoCurrencies = new Set(Intl.supportedValuesOf('currency'));

@@ -9,7 +9,7 @@
  * therefore carries an id made of what identifies the window's counts (window start, shard, the
  * lowest sequence number counted), and the store applies an id only once.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { clickstreamRecordSchema, type ClickstreamEventType } from './clickstream-record';
 
 /** What the aggregator keeps between the invocations of one window of one shard. */

@@ -4,7 +4,7 @@
  * (services/clickstream/aggregate-clickstream.ts) and the data lake's Firehose transform read the
  * record with the same schema.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { skuSchema } from '../catalog/product';
 
 export const clickstreamEventTypes = ['view', 'add-to-cart'] as const;

@@ -1,5 +1,5 @@
 /** The query of GET /reports/trending. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const trendingQuery = z.strictObject({
   /** How far back: 1 minute to 24 hours (the aggregates are kept two days). */

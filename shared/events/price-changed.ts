@@ -7,7 +7,7 @@
  * retyped) is published as version 2 beside version 1 until every consumer has moved, never as an
  * edit of this schema.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { currencySchema, skuPattern } from '../catalog/product';
 import { domainEventId, type DomainEvent } from './domain-event';
 

@@ -3,7 +3,7 @@
  * Valid rows only, each with its row number, so the worker can apply "the later row wins" whatever
  * order chunks arrive in and however often.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { currencySchema, productInputSchema, skuPattern } from '../catalog/product';
 import type { CatalogRow } from './catalog-row';
 

@@ -1,5 +1,5 @@
 /** What POST /imports accepts. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The extensions S3's notification suffixes match (infra/resources/storage.yml). */
 export const importFileTypes = {

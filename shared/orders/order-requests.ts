@@ -1,5 +1,5 @@
 /** Path, query and header parameters of the order routes. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const orderIdPath = z.object({ orderId: z.uuid({ message: 'must be an order id (a UUID)' }) });
 

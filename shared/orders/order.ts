@@ -1,5 +1,5 @@
 /** What an order is, and the rules an order request follows. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { skuSchema } from '../catalog/product';
 
 export const orderLineInputSchema = z.strictObject({

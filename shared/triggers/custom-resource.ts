@@ -24,7 +24,7 @@ import {
   CloudFormationCustomResourceUpdateSchema,
 } from '@aws-lambda-powertools/parser/schemas/cloudformation-custom-resource';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   sendCustomResourceResponse,
   type CustomResourceResponse,

@@ -7,7 +7,7 @@
  */
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { callerFromClaims, callerIdProblem, type Caller, type Role } from '../auth/caller';
 import { errorBody, errorResponse } from '../http/error-response';
 import { HttpError } from '../http/http-error';

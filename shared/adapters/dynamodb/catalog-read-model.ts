@@ -7,7 +7,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { BatchWriteCommandInput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchWriteCommand, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CatalogEntry, CatalogPage, CatalogQuery, CatalogReadModel } from '../../catalog/catalog-ports';
 import { InvalidCursorError, isDeleted } from '../../catalog/catalog-ports';
 import type { Product } from '../../catalog/product';
