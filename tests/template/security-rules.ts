@@ -49,6 +49,8 @@ interface Statement {
 }
 
 interface PolicyStatement {
+  /** A KMS key policy's: its Resource "*" means the key itself. */
+  inKeyPolicy?: boolean;
   /** The resource holding the document. */
   logicalId: string;
   /** Which document and statement, for messages: `policy shelf-dev-lambda, statement 3`. */
@@ -73,11 +75,11 @@ const policyDocumentHolders = new Set([
 
 /**
  * Every statement of every policy document in the template: roles' inline policies and trust
- * policies, IAM policy resources, and bucket, queue and topic policies. (KMS key policies are not
- * read: their Resource is always "*", meaning the key itself. Add them when the stack has a key.)
+ * policies, IAM policy resources, bucket, queue and topic policies, and KMS key policies (whose
+ * Resource is always "*", meaning the key itself).
  */
 function policyStatements(template: Template): PolicyStatement[] {
-  const documents: { logicalId: string; name: string; document: any }[] = [];
+  const documents: { logicalId: string; name: string; document: any; inKeyPolicy?: boolean }[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const properties = resource.Properties ?? {};
     if (inlinePolicyHolders.has(resource.Type))
@@ -87,9 +89,12 @@ function policyStatements(template: Template): PolicyStatement[] {
       documents.push({ logicalId, name: 'trust policy', document: properties.AssumeRolePolicyDocument });
     if (policyDocumentHolders.has(resource.Type))
       documents.push({ logicalId, name: 'policy', document: properties.PolicyDocument });
+    if (resource.Type === 'AWS::KMS::Key')
+      documents.push({ logicalId, name: 'key policy', document: properties.KeyPolicy, inKeyPolicy: true });
   }
-  return documents.flatMap(({ logicalId, name, document }) =>
+  return documents.flatMap(({ logicalId, name, document, inKeyPolicy }) =>
     (list(document?.Statement) as Statement[]).map((statement, index) => ({
+      ...(inKeyPolicy ? { inKeyPolicy } : {}),
       logicalId,
       at: `${name}, statement ${statement.Sid ?? index + 1}`,
       statement,
@@ -168,7 +173,8 @@ const wildcardResources: Rule = {
     '(wildcardResourceActions), and AWS managed policies only from allowedManagedPolicies.',
   check(template) {
     const findings: Finding[] = [];
-    for (const { logicalId, at, statement } of allowStatements(template)) {
+    for (const { logicalId, at, statement, inKeyPolicy } of allowStatements(template)) {
+      if (inKeyPolicy) continue;
       const everyResource =
         list(statement.Resource).some((resource) => render(resource) === '*') || statement.NotResource !== undefined;
       const unlisted = actionsOf(statement).filter((action) => !(action in wildcardResourceActions));

@@ -229,7 +229,10 @@ export const sns: LocalService<StartedSns, 'sns'> = {
       ).TopicArn!;
     try {
       for (const [logicalId, resource] of declared.filter(([, r]) => r.Type === 'AWS::SNS::Topic')) {
-        const properties = intrinsics.resolve(resource.Properties ?? {}) as TopicProperties;
+        // Only what the local topic uses: KmsMasterKeyId names a key the local stack has no KMS for
+        // (messages at rest in a local process are not encrypted).
+        const { TopicName, DisplayName, Subscription } = (resource.Properties ?? {}) as Record<string, unknown>;
+        const properties = intrinsics.resolve({ TopicName, DisplayName, Subscription }) as TopicProperties;
         // CloudFormation names an unnamed topic <stack>-<logical id>-<random>; locally without the random part.
         const name = properties.TopicName ?? `${stack}-${logicalId}`;
         const arn = await createTopic(name, properties.DisplayName);
