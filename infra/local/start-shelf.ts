@@ -18,6 +18,7 @@ import type { LocalService, RunningTriggers, StartedService } from './aws/local-
 import { services, type ServiceName } from './aws/services';
 import { loadCloudFrontFunction } from './cloudfront-function';
 import { Destinations } from './lambda/destinations';
+import { startFunctionDestinations } from './lambda/function-destinations';
 import { FunctionOutput } from './lambda/function-output';
 import { localInvoker } from './lambda/invoke';
 import { localIntrinsics, type LocalResource } from './local-resources';
@@ -371,6 +372,10 @@ async function startTriggers(
     await Promise.all(running.map((triggers) => triggers.stop()));
     destinations.close();
   });
+  // Functions as destinations of other functions are Lambda's own, not a service module's.
+  running.push(
+    startFunctionDestinations({ config, intrinsics, invoke: context.invoke, destinations, log: context.log }),
+  );
   for (const [service, started] of startedBy) {
     if (!service.startTriggers) continue;
     running.push(

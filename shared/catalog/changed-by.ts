@@ -10,4 +10,6 @@ export const changedBy = {
   import: (importId: string) => `import:${importId}`,
   /** Stock taken by an order (POST /orders). */
   order: (orderId: string) => `order:${orderId}`,
+  /** Stock a supplier's restock note added (restock@ mail): the supplier's address. */
+  supplier: (address: string) => `supplier:${address}`,
 } as const;

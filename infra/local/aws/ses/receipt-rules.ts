@@ -150,7 +150,11 @@ export async function receiveMessage(
   deps: ReceiptDeps,
 ): Promise<ReceiptOutcome> {
   const messageId = sesMessageId();
-  const headers = parseMailHeaders(message.raw);
+  const received = parseMailHeaders(message.raw);
+  // SES, as the receiving mail server, records the envelope sender in a Return-Path header.
+  const headers = received.some((h) => h.name.toLowerCase() === 'return-path')
+    ? received
+    : [{ name: 'Return-Path', value: `<${bareAddress(message.source)}>` }, ...received];
   const timestamp = new Date().toISOString();
   const recipients = message.recipients.map(bareAddress);
   const outcome: ReceiptOutcome = { messageId, rules: [] };

@@ -250,6 +250,16 @@ describe('local SES, receiving', () => {
     expect(receipt).toMatchObject({ spamVerdict: { status: 'FAIL' }, dkimVerdict: { status: 'FAIL' } });
   });
 
+  it("records the envelope sender in a Return-Path header when the message has none, as SES's mail server does", async () => {
+    const withoutReturnPath = restockMail.replace('Return-Path: <supplier@example.com>\r\n', '');
+    await post(withoutReturnPath, '?from=Other@Example.com');
+    await triggers.idle();
+    const mail = (invoked[0]!.event as { Records: { ses: { mail: Record<string, any> } }[] }).Records[0]!.ses.mail;
+    expect(mail.source).toBe('other@example.com');
+    expect(mail.headers[0]).toEqual({ name: 'Return-Path', value: '<other@example.com>' });
+    expect(mail.commonHeaders.returnPath).toBe('other@example.com');
+  });
+
   it('refuses a message it cannot deliver, saying why', async () => {
     expect(await post('')).toEqual({ status: 400, body: { message: 'Inbound mail refused: the message is empty' } });
     expect((await post('Subject: x\r\n\r\nno one')).body.message).toMatch(/no recipient/);
