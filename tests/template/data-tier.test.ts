@@ -25,6 +25,7 @@ const postgresFunctions = [
   'PlaceOrderLambdaFunction',
   'ProjectCatalogLambdaFunction',
   'PutProductLambdaFunction',
+  'ReceiveRestockMailLambdaFunction',
 ];
 
 describe('the data tier', () => {
