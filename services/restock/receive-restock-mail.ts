@@ -48,7 +48,7 @@ export const handler = sesReceipt(async ({ mail, receipt }): Promise<RestockMail
   }
   const raw = await readStoredMail(bucket, `${restockMailPrefix}${mail.messageId}`);
   const result = await restock(deps, { messageId: mail.messageId, supplier: sender, note: restockNoteOf(raw) });
-  logger.info('Restock note applied', {
+  logger.info('Restock note received', {
     sender,
     duplicate: result.duplicate,
     applied: result.applied.length,

@@ -18,7 +18,14 @@ export function startFunctionDestinations(options: AsyncInvokeOptions): RunningT
     deliver(arn, message) {
       const functionKey = functionKeyOf(arn);
       if (!functionKey) return Promise.reject(new Error(`${arn} is no function of this service`));
-      void invocations.invoke(functionKey, JSON.parse(message.body), `destination → ${functionKey}`);
+      const record = JSON.parse(message.body) as { requestContext?: { functionArn?: string; condition?: string } };
+      const source = record.requestContext?.functionArn ?? '';
+      const from = functionKeyOf(source) ?? source;
+      void invocations.invoke(
+        functionKey,
+        record,
+        `${from} ${record.requestContext?.condition ?? ''} → ${functionKey}`,
+      );
       return Promise.resolve();
     },
     describe: (arn) => functionKeyOf(arn),
