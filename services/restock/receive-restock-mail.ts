@@ -57,5 +57,9 @@ export const handler = sesReceipt(async ({ mail, receipt }): Promise<RestockMail
   if (result.duplicate) return { messageId: mail.messageId, outcome: 'duplicate', answer: null };
   metrics.addMetric('RestockLinesApplied', MetricUnit.Count, result.applied.length);
   metrics.addMetric('RestockLinesRefused', MetricUnit.Count, result.refused.length);
-  return { messageId: mail.messageId, outcome: 'applied', answer: restockAnswer(result, mail.commonHeaders.subject) };
+  return {
+    messageId: mail.messageId,
+    outcome: 'applied',
+    answer: restockAnswer(result, mail.commonHeaders.subject ?? 'Your restock note'),
+  };
 });

@@ -5,22 +5,46 @@
  * parser's SES schema; SES sends one message per invocation, without its body (an S3 action before
  * the Lambda action stores that). https://docs.aws.amazon.com/ses/latest/dg/receiving-email-action-lambda.html
  */
-import { SesSchema } from '@aws-lambda-powertools/parser/schemas/ses';
+import { SesRecordSchema } from '@aws-lambda-powertools/parser/schemas/ses';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import * as z from 'zod';
 import { logger } from '../observability';
 import { observedHandler } from './observed-handler';
 
-export type SesReceiptRecord = z.infer<typeof SesSchema>['Records'][number]['ses'];
+const { ses, ...record } = SesRecordSchema.shape;
+const { mail, ...message } = ses.shape;
+// SES reports only the headers a message has: one without a Subject, Date or Message-ID comes with
+// no such common header (Powertools' schema requires them), and the function decides what it lacks.
+const sesEventSchema = z.object({
+  Records: z
+    .array(
+      z.object({
+        ...record,
+        ses: z.object({
+          ...message,
+          mail: mail.extend({
+            commonHeaders: mail.shape.commonHeaders.partial({
+              to: true,
+              returnPath: true,
+              messageId: true,
+              date: true,
+              subject: true,
+            }),
+          }),
+        }),
+      }),
+    )
+    .length(1, 'SES sends one message per invocation'),
+});
+
+export type SesReceiptRecord = z.infer<typeof sesEventSchema>['Records'][number]['ses'];
 
 export function sesReceipt<R>(
   handle: (record: SesReceiptRecord, context: Context) => Promise<R>,
 ): (event: unknown, context: Context) => Promise<R> {
   return observedHandler(async (event: unknown, context) => {
-    const { Records } = SesSchema.parse(event);
-    if (Records.length !== 1) throw new Error(`SES sends one message per invocation, not ${Records.length}`);
-    const record = Records[0]!.ses;
-    logger.appendKeys({ sesMessageId: record.mail.messageId });
-    return handle(record, context);
+    const received = sesEventSchema.parse(event).Records[0]!.ses;
+    logger.appendKeys({ sesMessageId: received.mail.messageId });
+    return handle(received, context);
   });
 }

@@ -129,6 +129,18 @@ describe('receiveRestockMail', () => {
     );
   });
 
+  it('takes a mail without Subject or Date, which SES reports without those common headers', async () => {
+    storeWithStock({ 'TEA-SENCHA': 25, 'TEA-EARL-GREY': 40 });
+    const event = sesEvent('supplier@example.com');
+    const headers: Record<string, unknown> = event.Records[0]!.ses.mail.commonHeaders;
+    delete headers.subject;
+    delete headers.date;
+
+    const { answer } = await receive(event);
+
+    expect(answer).toMatchObject({ to: 'supplier@example.com', subject: 'Re: Your restock note' });
+  });
+
   it('adds nothing and answers nothing when the same message is delivered again', async () => {
     storeWithStock({ 'TEA-SENCHA': 25, 'TEA-EARL-GREY': 40 });
     await receive(sesEvent('supplier@example.com'));
