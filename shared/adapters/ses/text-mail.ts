@@ -1,9 +1,9 @@
 /** Plain-text mail sent through SES (SendEmail, simple content). */
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { ses } from './client';
+import { sesv2 } from './client';
 
 export async function sendTextMail(mail: { from: string; to: string; subject: string; text: string }): Promise<string> {
-  const sent = await ses.send(
+  const sent = await sesv2.send(
     new SendEmailCommand({
       FromEmailAddress: mail.from,
       Destination: { ToAddresses: [mail.to] },
