@@ -7,9 +7,8 @@ import { PostgresSalesFigures } from '../../shared/adapters/postgres/sales-figur
 import { s3 } from '../../shared/adapters/s3/client';
 import { S3ReportStore } from '../../shared/adapters/s3/report-store';
 import { config } from '../../shared/config';
-import { InvalidInputError } from '../../shared/errors';
 import { logger, metrics, MetricUnit } from '../../shared/observability';
-import { salesReportDetail } from '../../shared/reports/report-requests';
+import { requestedReportDate } from '../../shared/reports/report-requests';
 import { buildSalesReport, reportDateFor } from '../../shared/reports/sales-report';
 import { scheduled } from '../../shared/triggers/schedule';
 
@@ -19,17 +18,7 @@ const deps = {
 };
 
 export const handler = scheduled(async (event) => {
-  const detail = salesReportDetail.safeParse(event.detail ?? {});
-  if (!detail.success) {
-    throw new InvalidInputError(
-      'The event does not name a day to report',
-      detail.error.issues.map((issue) => ({
-        field: ['detail', ...issue.path.map(String)].join('.'),
-        message: issue.message,
-      })),
-    );
-  }
-  const date = detail.data.date ?? reportDateFor(new Date(event.time));
+  const date = requestedReportDate(event.detail) ?? reportDateFor(new Date(event.time));
   const report = await buildSalesReport(deps, date);
   logger.info('Sales report published', { date, orders: report.orders, files: report.files });
   metrics.addMetric('SalesReportOrders', MetricUnit.Count, report.orders);
