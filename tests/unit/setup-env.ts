@@ -23,3 +23,4 @@ process.env.CLICKSTREAM_HASH_KEY_SECRET_ARN =
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:shelf-test-clickstream-hash-key-AbCdEf';
 process.env.DATA_LAKE_HASH_KEY_SECRET_ARN =
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:shelf/test/data-lake-hash-key-AbCdEf';
+process.env.REPORTS_BUCKET = 'shelf-test-reports';
