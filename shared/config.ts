@@ -22,6 +22,7 @@ const variables = {
   clickstreamHashKeySecretArn: 'CLICKSTREAM_HASH_KEY_SECRET_ARN',
   dataLakeHashKeySecretArn: 'DATA_LAKE_HASH_KEY_SECRET_ARN',
   dataLakeHashKey: 'DATA_LAKE_HASH_KEY',
+  reportsBucket: 'REPORTS_BUCKET',
   inboundMailBucket: 'INBOUND_MAIL_BUCKET',
   restockSuppliers: 'RESTOCK_SUPPLIERS',
   restockMailAddress: 'RESTOCK_MAIL_ADDRESS',

@@ -9,8 +9,18 @@ import type { ImportReport } from '../../shared/imports/import-job';
 import type { CreatedImport } from '../../shared/imports/import-requests';
 import type { Order, OrderLine } from '../../shared/orders/order';
 import type { TrendingProduct } from '../../shared/clickstream/trending';
+import type { ReportEntry, ReportWithDownloads } from '../../shared/reports/sales-report';
 
-export type { CreatedImport, Order, OrderLine, Product, ProductInput, TrendingProduct };
+export type {
+  CreatedImport,
+  Order,
+  OrderLine,
+  Product,
+  ProductInput,
+  ReportEntry,
+  ReportWithDownloads,
+  TrendingProduct,
+};
 export type ImportJob = ImportReport;
 
 export interface Page<T> {
@@ -103,6 +113,8 @@ export function createApi(baseUrl: string) {
     getImport: (importId: string) => call<ImportJob>('GET', `/imports/${encodeURIComponent(importId)}`),
     getTrending: (params: { minutes?: number; limit?: number }) =>
       call<{ items: TrendingProduct[] }>('GET', `/reports/trending${query(params)}`),
+    listReports: () => call<{ items: ReportEntry[] }>('GET', '/reports'),
+    getReport: (date: string) => call<ReportWithDownloads>('GET', `/reports/${encodeURIComponent(date)}`),
   };
 }
 

@@ -11,6 +11,8 @@ import { ImportPage } from './pages/import-page';
 import { OrdersPage } from './pages/orders-page';
 import { ProductEditorPage } from './pages/product-editor-page';
 import { ProductPage } from './pages/product-page';
+import { ReportPage } from './pages/report-page';
+import { ReportsPage } from './pages/reports-page';
 import { SignInPage } from './pages/sign-in-page';
 import { match, navigate, onLinkClick, useLocation, type Location } from './router';
 import { useStore } from './store';
@@ -50,6 +52,18 @@ function Route({ location }: { location: Location }) {
     return (
       <RequireRole roles={['admin']}>
         <ImportJobPage importId={params.importId!} />
+      </RequireRole>
+    );
+  if (path === '/admin/reports')
+    return (
+      <RequireRole roles={['admin']}>
+        <ReportsPage />
+      </RequireRole>
+    );
+  if ((params = match('/admin/reports/:date', path)))
+    return (
+      <RequireRole roles={['admin']}>
+        <ReportPage date={params.date!} />
       </RequireRole>
     );
   if (path === '/sign-in') return <SignInPage returnTo={query.get('returnTo') ?? '/'} />;
@@ -120,6 +134,14 @@ export function App() {
                     aria-current={location.path.startsWith('/admin/imports') ? 'page' : undefined}
                   >
                     Import catalog
+                  </a>
+                </li>
+                <li>
+                  <a
+                    href="/admin/reports"
+                    aria-current={location.path.startsWith('/admin/reports') ? 'page' : undefined}
+                  >
+                    Reports
                   </a>
                 </li>
               </>

@@ -17,7 +17,9 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { loadCloudFrontFunction } from '../../infra/local/cloudfront-function';
 import { loadServiceConfig, repoRoot } from '../../infra/service-config';
 import { startWebServer } from '../../infra/local/web-server';
-import { adminToken, api, closeDb, createProduct, orderCountFor, tokenFor, uniqueSku, until } from './helpers';
+import { invokeFunction } from '../../infra/local/lambda/invoke';
+import scheduleSample from '../fixtures/events/eventbridge-scheduled-event.json';
+import { adminToken, api, closeDb, createProduct, db, orderCountFor, tokenFor, uniqueSku, until } from './helpers';
 
 const webUrl = () => process.env.SHELF_TEST_WEB_URL!;
 const screenshots = join(repoRoot, 'test-output', 'browser');
@@ -321,6 +323,61 @@ it('lets an admin upload a catalog CSV and watch the import complete with the ri
   const importId = page.url().split('/').at(-1)!;
   const job = await api('GET', `/imports/${importId}`, { token: adminToken() });
   expect(job.body).toMatchObject({ status: 'COMPLETED', rowsRead: 3, rowsRejected: 1, rowsLoaded: 2 });
+});
+
+it('shows an admin the sales reports: the list, a day’s figures with its chart, and a CSV to download', async () => {
+  // A day of its own, far in the past, with one order in PostgreSQL, built by the nightly function.
+  const day = new Date(Date.UTC(1990, 0, 1) + Math.floor(Math.random() * 3650) * 86_400_000).toISOString().slice(0, 10);
+  const sku = uniqueSku('WEBRPT');
+  await createProduct(sku, { name: 'Report teapot', category: 'tableware', priceCents: 2_500, currency: 'EUR' });
+  const orderId = randomUUID();
+  await db().query(`DELETE FROM orders WHERE created_at >= $1::date AND created_at < $1::date + 1`, [day]);
+  await db().query(
+    `INSERT INTO orders (order_id, customer_id, status, currency, total_cents, created_at)
+     VALUES ($1, 'web-report', 'PLACED', 'EUR', 7500, $2)`,
+    [orderId, `${day}T09:30:00Z`],
+  );
+  await db().query(
+    `INSERT INTO order_lines (order_id, line_no, sku, name, unit_price_cents, quantity)
+     VALUES ($1, 1, $2, 'Report teapot', 2500, 3)`,
+    [orderId, sku],
+  );
+  const built = await invokeFunction(process.env.SHELF_TEST_LAMBDA_URL!, 'shelf-local-buildSalesReport', {
+    ...structuredClone(scheduleSample),
+    detail: { date: day },
+  });
+  expect(built.payload).toMatchObject({ date: day, orders: 1 });
+
+  await page.goto(webUrl());
+  await signIn('admin', `web-admin-${randomUUID().slice(0, 8)}`);
+  await page.getByRole('link', { name: 'Reports' }).click();
+  await page.getByRole('heading', { name: 'Sales reports' }).waitFor();
+  await page.getByRole('link', { name: `Sales on ${day}` }).click();
+  await page.getByRole('heading', { name: `Sales on ${day}` }).waitFor();
+
+  const chart = page.getByRole('img', { name: 'Top products by units sold' });
+  await chart.waitFor();
+  await expect(chart.locator('[data-bar="Report teapot (EUR)"]').textContent()).resolves.toContain('3 · €75.00');
+  await expect(page.getByRole('table', { name: 'Revenue per category' }).textContent()).resolves.toContain(
+    'tableware3€75.00',
+  );
+  await shot('30-sales-report');
+
+  // The download link is S3's, signed: the CSV behind it holds the day's order.
+  const csv = await fetch((await page.getByRole('link', { name: 'Download the CSV' }).getAttribute('href'))!);
+  expect(csv.status).toBe(200);
+  expect(parse<Record<string, string>>(await csv.text(), { columns: true })).toEqual([
+    {
+      date: day,
+      sku,
+      name: 'Report teapot',
+      category: 'tableware',
+      currency: 'EUR',
+      orders: '1',
+      units: '3',
+      revenue_cents: '7500',
+    },
+  ]);
 });
 
 it('signs in through an OAuth server shaped like Cognito’s hosted UI: code flow with PKCE, then signs out', async () => {

@@ -17,6 +17,7 @@ const statementsOf = (role: { Properties?: Record<string, any> }) =>
   (role.Properties!.Policies as { PolicyDocument: { Statement: any[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
 
 const postgresFunctions = [
+  'BuildSalesReportLambdaFunction',
   'DeleteProductLambdaFunction',
   'GetOrderLambdaFunction',
   'ListOrdersLambdaFunction',

@@ -23,6 +23,7 @@ process.env.CLICKSTREAM_HASH_KEY_SECRET_ARN =
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:shelf-test-clickstream-hash-key-AbCdEf';
 process.env.DATA_LAKE_HASH_KEY_SECRET_ARN =
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:shelf/test/data-lake-hash-key-AbCdEf';
+process.env.REPORTS_BUCKET = 'shelf-test-reports';
 process.env.INBOUND_MAIL_BUCKET = 'shelf-test-inbound-mail';
 process.env.RESTOCK_SUPPLIERS = 'supplier@example.com, Other.Supplier@Example.com';
 process.env.RESTOCK_MAIL_ADDRESS = 'restock@shop.example';
