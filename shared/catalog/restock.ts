@@ -104,7 +104,9 @@ export function parseRestockNote(text: string): RestockNote {
   const note: RestockNote = { lines: [], refused: [] };
   const seen = new Map<string, number>();
   for (const { line, raw } of rows) {
-    const text = raw.slice(0, 100);
+    // Quoted back in the answer and kept in PostgreSQL (jsonb takes no NUL): control characters as '?'.
+    // eslint-disable-next-line no-control-regex
+    const text = raw.slice(0, 100).replace(/[\u0000-\u001f\u007f]/g, '?');
     const refuse = (reason: string) => void note.refused.push({ line, text, reason });
     const fields = raw
       .split(/[\s,;]+/)

@@ -48,6 +48,12 @@ describe('parseRestockNote', () => {
     ]);
   });
 
+  it('quotes a refused line without its control characters, at most 100 characters of it', () => {
+    const [refused] = parseRestockNote(`TEA\u0000-1 2\t\u0007 x\n${'A'.repeat(150)}`).refused;
+    expect(refused).toEqual({ line: 1, text: 'TEA?-1 2?? x', reason: 'is not "SKU quantity"' });
+    expect(parseRestockNote('B'.repeat(150)).refused[0]!.text).toHaveLength(100);
+  });
+
   it(`refuses a note of more than ${maxNoteLines} lines whole`, () => {
     const note = parseRestockNote(Array.from({ length: maxNoteLines + 1 }, (_, i) => `SKU-${i} 1`).join('\n'));
     expect(note.lines).toEqual([]);
