@@ -82,6 +82,26 @@ describe('restock mail (receiveRestockMail, answerRestockMail)', () => {
     expect(await stockOf(sku)).toBe(15);
   });
 
+  it('adds a message once when it is delivered three times at once', async () => {
+    const sku = uniqueSku('RESTOCK');
+    await createProduct(sku, { stock: 10 });
+    const subject = `Restock ${sku}`;
+
+    // The receipt rule's own invocation, and two more of the same message beside it.
+    const messageId = await deliver(note('supplier@example.com', subject, `${sku} 5`));
+    const event = sesEvent(messageId, 'supplier@example.com');
+    const outcomes = await Promise.all([receiveAgain(event), receiveAgain(event)]);
+
+    for (const { payload } of outcomes)
+      expect(['applied', 'duplicate']).toContain((payload as { outcome: string }).outcome);
+    await until('the answer in the mailbox', async () => (await mailbox()).find((m) => m.subject === `Re: ${subject}`));
+    // One answer: only the delivery that applied the note has one to give.
+    expect((await mailbox()).filter((m) => m.subject === `Re: ${subject}`)).toHaveLength(1);
+    expect(await stockOf(sku)).toBe(15);
+    const { rows } = await db().query('SELECT applied FROM restock_messages WHERE message_id = $1', [messageId]);
+    expect(rows).toEqual([{ applied: [{ sku, quantity: 5, stock: 15 }] }]);
+  });
+
   it('changes nothing for a sender who is not on the allow-list, and does not answer', async () => {
     const sku = uniqueSku('RESTOCK');
     await createProduct(sku, { stock: 10 });
