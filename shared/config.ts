@@ -22,6 +22,8 @@ const variables = {
   clickstreamHashKeySecretArn: 'CLICKSTREAM_HASH_KEY_SECRET_ARN',
   dataLakeHashKeySecretArn: 'DATA_LAKE_HASH_KEY_SECRET_ARN',
   dataLakeHashKey: 'DATA_LAKE_HASH_KEY',
+  orderConfirmationTemplate: 'ORDER_CONFIRMATION_TEMPLATE',
+  mailFrom: 'MAIL_FROM',
 } as const;
 
 export type ConfigKey = keyof typeof variables;

@@ -24,6 +24,7 @@ const postgresFunctions = [
   'MigrateDatabaseLambdaFunction',
   'PlaceOrderLambdaFunction',
   'ProjectCatalogLambdaFunction',
+  'PublishDomainEventsLambdaFunction',
   'PutProductLambdaFunction',
 ];
 
@@ -136,6 +137,8 @@ describe('the data tier', () => {
     expect(endpoints.sort()).toEqual(
       [
         ['dynamodb', 'Gateway'],
+        // The domain event outbox's publishers (placeOrder, publishDomainEvents).
+        ['events', 'Interface'],
         ['s3', 'Gateway'],
         ['secretsmanager', 'Interface'],
         ['xray', 'Interface'],
