@@ -62,7 +62,12 @@ describe('the order confirmation', () => {
     // when
     const placed = await api<{ orderId: string }>('POST', '/orders', {
       token: shopper.token,
-      body: { lines: [{ sku: teapot, quantity: 1 }, { sku: sencha, quantity: 2 }] },
+      body: {
+        lines: [
+          { sku: teapot, quantity: 1 },
+          { sku: sencha, quantity: 2 },
+        ],
+      },
     });
 
     // then
@@ -82,9 +87,7 @@ describe('the order confirmation', () => {
     expect(rows).toEqual([]);
 
     // when: SNS delivers the same OrderPlaced again (at least once means sometimes twice)
-    const event = (await busEvents()).find(
-      (e) => e['detail-type'] === 'OrderPlaced' && e.detail.orderId === orderId,
-    );
+    const event = (await busEvents()).find((e) => e['detail-type'] === 'OrderPlaced' && e.detail.orderId === orderId);
     expect(event).toBeDefined();
     const again = structuredClone(confirmationSample);
     again.Records[0]!.Sns.Message = JSON.stringify(event);
@@ -106,7 +109,12 @@ describe('the order confirmation', () => {
 
     const placed = await api('POST', '/orders', {
       token: aShopper().token,
-      body: { lines: [{ sku: tea, quantity: 2 }, { sku: mug, quantity: 2 }] },
+      body: {
+        lines: [
+          { sku: tea, quantity: 2 },
+          { sku: mug, quantity: 2 },
+        ],
+      },
     });
     expect(placed.status).toBe(201);
 
