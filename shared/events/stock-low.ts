@@ -33,6 +33,11 @@ export const stockLowSchema = z.strictObject({
 
 export type StockLow = z.infer<typeof stockLowSchema>;
 
+/** Whether taking `taken` units crosses the threshold: from at or above it to below it. */
+export function fallsBelowThreshold(stockBefore: number, taken: number, threshold: number): boolean {
+  return stockBefore >= threshold && stockBefore - taken < threshold;
+}
+
 /** The event, validated; the same product and order always give the same id. */
 export function stockLow(fact: Omit<StockLow, 'eventId' | 'eventVersion'>): DomainEvent<StockLow> {
   const detail = stockLowSchema.parse({

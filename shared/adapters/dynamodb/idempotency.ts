@@ -45,7 +45,7 @@ export function retrySafe<P, R extends object>(
       return await once(request);
     } catch (error) {
       if (error instanceof IdempotencyAlreadyInProgressError) {
-        throw new ConflictError('A request with this Idempotency-Key is still in progress; retry shortly');
+        throw new ConflictError('The first request with this key is still in progress; retry shortly');
       }
       if (error instanceof IdempotencyValidationError) {
         throw new IdempotencyKeyReusedError('This Idempotency-Key was already used with a different request');

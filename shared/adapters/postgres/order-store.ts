@@ -8,7 +8,7 @@ import { changedBy } from '../../catalog/changed-by';
 import { InvalidInputError, OutOfStockError, type Shortage } from '../../errors';
 import type { DomainEvent } from '../../events/domain-event';
 import { orderPlaced } from '../../events/order-placed';
-import { stockLow } from '../../events/stock-low';
+import { fallsBelowThreshold, stockLow } from '../../events/stock-low';
 import type { Order, OrderCustomer, OrderLine, OrderLineInput, OrderPage } from '../../orders/order';
 import type { OrderStore, PlacedOrder } from '../../orders/order-ports';
 import { queueDomainEvents } from './domain-event-outbox';
@@ -194,14 +194,13 @@ function lowStockEvents(
 ): DomainEvent[] {
   return products.flatMap((product) => {
     const taken = lines.find((line) => line.sku === product.sku)!.quantity;
-    const left = product.stock - taken;
-    if (product.stock < product.low_stock_threshold || left >= product.low_stock_threshold) return [];
+    if (!fallsBelowThreshold(product.stock, taken, product.low_stock_threshold)) return [];
     return [
       stockLow({
         sku: product.sku,
         name: product.name,
         category: product.category,
-        stock: left,
+        stock: product.stock - taken,
         threshold: product.low_stock_threshold,
         orderId: order.orderId,
         occurredAt: order.createdAt,

@@ -1,7 +1,7 @@
 // OrderPlaced and StockLow (shared/events/): versioned details validated by their schemas, with ids
 // that are the same for the same fact, so a consumer recognises a repeat.
 import { orderPlaced, orderPlacedSchema } from '../../../shared/events/order-placed';
-import { stockLow } from '../../../shared/events/stock-low';
+import { fallsBelowThreshold, stockLow } from '../../../shared/events/stock-low';
 
 const order = {
   orderId: '0f8fad5b-d9cb-469f-a165-70867728950e',
@@ -65,5 +65,17 @@ describe('StockLow', () => {
   it('has one id per product and order', () => {
     expect(stockLow(fact).detail.eventId).toBe(stockLow({ ...fact }).detail.eventId);
     expect(stockLow(fact).detail.eventId).not.toBe(stockLow({ ...fact, sku: 'MUG-1' }).detail.eventId);
+  });
+});
+
+describe('fallsBelowThreshold: one alert per crossing', () => {
+  it.each([
+    [6, 2, 5, true, 'from above to below'],
+    [5, 1, 5, true, 'from the threshold itself to below'],
+    [6, 1, 5, false, 'down to the threshold, not below it'],
+    [4, 1, 5, false, 'already below: no new crossing'],
+    [1, 1, 0, false, 'a threshold of 0: never'],
+  ])('%i units, %i taken, threshold %i: %s (%s)', (before, taken, threshold, crosses) => {
+    expect(fallsBelowThreshold(before, taken, threshold)).toBe(crosses);
   });
 });
