@@ -23,6 +23,8 @@ const variables = {
   dataLakeHashKeySecretArn: 'DATA_LAKE_HASH_KEY_SECRET_ARN',
   dataLakeHashKey: 'DATA_LAKE_HASH_KEY',
   reportsBucket: 'REPORTS_BUCKET',
+  orderConfirmationTemplate: 'ORDER_CONFIRMATION_TEMPLATE',
+  mailFrom: 'MAIL_FROM',
 } as const;
 
 export type ConfigKey = keyof typeof variables;
