@@ -22,6 +22,10 @@ const variables = {
   clickstreamHashKeySecretArn: 'CLICKSTREAM_HASH_KEY_SECRET_ARN',
   dataLakeHashKeySecretArn: 'DATA_LAKE_HASH_KEY_SECRET_ARN',
   dataLakeHashKey: 'DATA_LAKE_HASH_KEY',
+  // Set by Lambda itself in every function's environment.
+  region: 'AWS_REGION',
+  opsAlertsTopicArn: 'OPS_ALERTS_TOPIC_ARN',
+  errorDigestsTable: 'ERROR_DIGESTS_TABLE',
 } as const;
 
 export type ConfigKey = keyof typeof variables;

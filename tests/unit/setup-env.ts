@@ -23,3 +23,5 @@ process.env.CLICKSTREAM_HASH_KEY_SECRET_ARN =
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:shelf-test-clickstream-hash-key-AbCdEf';
 process.env.DATA_LAKE_HASH_KEY_SECRET_ARN =
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:shelf/test/data-lake-hash-key-AbCdEf';
+process.env.ERROR_DIGESTS_TABLE = 'shelf-test-error-digests';
+process.env.OPS_ALERTS_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:shelf-test-ops-alerts';

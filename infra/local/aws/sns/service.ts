@@ -231,7 +231,7 @@ export const sns: LocalService<StartedSns, 'sns'> = {
       for (const [logicalId, resource] of declared.filter(([, r]) => r.Type === 'AWS::SNS::Topic')) {
         // Only what the local topic uses: KmsMasterKeyId names a key the local stack has no KMS for
         // (messages at rest in a local process are not encrypted).
-        const { TopicName, DisplayName, Subscription } = (resource.Properties ?? {}) as Record<string, unknown>;
+        const { TopicName, DisplayName, Subscription } = resource.Properties ?? {};
         const properties = intrinsics.resolve({ TopicName, DisplayName, Subscription }) as TopicProperties;
         // CloudFormation names an unnamed topic <stack>-<logical id>-<random>; locally without the random part.
         const name = properties.TopicName ?? `${stack}-${logicalId}`;
