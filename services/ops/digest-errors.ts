@@ -22,12 +22,13 @@ const deps = {
 export const handler = logsSubscription(async ({ logGroup, logEvents }) => {
   const outcomes = await digestErrors(deps, logGroup, logEvents, Date.now());
   for (const { source, errors, outcome } of outcomes) {
-    logger.info(outcome === 'sent' ? 'Error digest sent' : 'Errors held for the next digest', { source, errors });
-    metrics.addMetric(
-      outcome === 'sent' ? 'ErrorDigestsSent' : 'ErrorsHeld',
-      MetricUnit.Count,
-      outcome === 'sent' ? 1 : errors,
-    );
+    if (outcome === 'sent') {
+      logger.info('Error digest sent', { source, errors });
+      metrics.addMetric('ErrorDigestsSent', MetricUnit.Count, 1);
+    } else {
+      logger.info('Errors held for the next digest', { source, errors });
+      metrics.addMetric('ErrorsHeld', MetricUnit.Count, errors);
+    }
   }
   return outcomes;
 });

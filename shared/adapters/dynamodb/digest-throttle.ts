@@ -24,11 +24,10 @@ export class DynamoDbDigestThrottle implements DigestThrottle {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly clock: () => number = Date.now,
   ) {}
 
   private expiresAt(): number {
-    return Math.floor(this.clock() / 1000) + retentionSeconds;
+    return Math.floor(Date.now() / 1000) + retentionSeconds;
   }
 
   async claim(source: string, now: number, notBefore: number): Promise<{ held?: ErrorCount } | false> {

@@ -57,6 +57,8 @@ describe('digestErrors', () => {
     });
     const values = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues!;
     expect(values[':now'] - values[':notBefore']).toBe(5 * 60_000);
+    // The item expires (TTL, epoch seconds) 30 days after its last write.
+    expect(values[':expiresAt'] - values[':now'] / 1000).toBeCloseTo(30 * 24 * 3600, -1);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
     const published = sns.commandCalls(PublishCommand)[0]!.args[0].input;
     expect(published).toMatchObject({ TopicArn: topicArn, Subject: 'Shelf: 2 errors in testLogGroup' });
