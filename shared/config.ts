@@ -25,6 +25,10 @@ const variables = {
   reportsBucket: 'REPORTS_BUCKET',
   orderConfirmationTemplate: 'ORDER_CONFIRMATION_TEMPLATE',
   mailFrom: 'MAIL_FROM',
+  // Set by Lambda itself in every function's environment.
+  region: 'AWS_REGION',
+  opsAlertsTopicArn: 'OPS_ALERTS_TOPIC_ARN',
+  errorDigestsTable: 'ERROR_DIGESTS_TABLE',
 } as const;
 
 export type ConfigKey = keyof typeof variables;

@@ -26,3 +26,5 @@ process.env.DATA_LAKE_HASH_KEY_SECRET_ARN =
 process.env.REPORTS_BUCKET = 'shelf-test-reports';
 process.env.ORDER_CONFIRMATION_TEMPLATE = 'shelf-test-order-confirmation';
 process.env.MAIL_FROM = 'orders@example.com';
+process.env.ERROR_DIGESTS_TABLE = 'shelf-test-error-digests';
+process.env.OPS_ALERTS_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:shelf-test-ops-alerts';
