@@ -23,6 +23,12 @@ const variables = {
   dataLakeHashKeySecretArn: 'DATA_LAKE_HASH_KEY_SECRET_ARN',
   dataLakeHashKey: 'DATA_LAKE_HASH_KEY',
   reportsBucket: 'REPORTS_BUCKET',
+  orderConfirmationTemplate: 'ORDER_CONFIRMATION_TEMPLATE',
+  mailFrom: 'MAIL_FROM',
+  // Set by Lambda itself in every function's environment.
+  region: 'AWS_REGION',
+  opsAlertsTopicArn: 'OPS_ALERTS_TOPIC_ARN',
+  errorDigestsTable: 'ERROR_DIGESTS_TABLE',
   inboundMailBucket: 'INBOUND_MAIL_BUCKET',
   restockSuppliers: 'RESTOCK_SUPPLIERS',
   restockMailAddress: 'RESTOCK_MAIL_ADDRESS',

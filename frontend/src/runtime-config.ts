@@ -14,4 +14,6 @@ export interface RuntimeConfig {
   /** The HTTP API's base URL, without a trailing slash. */
   apiUrl: string;
   auth: AuthConfig;
+  /** Local stack only: the page of the mail SES sent (order confirmations go there, not out). */
+  mailbox?: string;
 }

@@ -266,6 +266,7 @@ export async function startShelf({
       s3Endpoint: endpoints.s3,
       viewerRequest: loadCloudFrontFunction(routeFunction),
       dataDir,
+      mailbox: `${endpoints.ses}/`,
     });
     supervisor.add('web app', () => web.stop());
     step(`web app on ${web.url}`);

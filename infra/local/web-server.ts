@@ -44,6 +44,8 @@ export interface WebServerOptions {
   auth?: AuthConfig;
   /** The local data directory whose issuer key signs /local-auth/token's tokens (default: localDataDir()). */
   dataDir?: string;
+  /** The local SES's page of sent mail, linked from the order confirmation notice. */
+  mailbox?: string;
 }
 
 export interface RunningWebServer {
@@ -59,13 +61,14 @@ export async function startWebServer({
   viewerRequest,
   auth = { mode: 'local', tokenUrl: '/local-auth/token' },
   dataDir,
+  mailbox,
 }: WebServerOptions): Promise<RunningWebServer> {
   let url = `http://127.0.0.1:${port}`;
   // What the page may connect to: the local API and the local S3 (uploads). Deployed, the same
   // function is called with the AWS domains instead (services/web/add-security-headers.ts).
   const connectSources = [apiUrl, s3Endpoint, ...(auth.mode === 'cognito' ? [auth.domain] : [])];
   const headers = securityHeaders({ connectSources: connectSources.map((url) => new URL(url).origin) });
-  const config: RuntimeConfig = { apiUrl, auth };
+  const config: RuntimeConfig = { apiUrl, auth, ...(mailbox ? { mailbox } : {}) };
 
   const files = sirv(root, {
     etag: true,

@@ -3,7 +3,11 @@
  * (`cognito:groups` arrives as "[admin shopper]"), serverless-offline as decoded JSON (an array):
  * this is the one place that reads either.
  */
+import * as z from 'zod';
 import { unsafeTextProblem } from '../safe-text';
+
+/** What the order confirmation may be sent to: a well-formed address SES accepts (at most 254). */
+const emailSchema = z.email().max(254);
 
 export const roles = ['admin', 'shopper'] as const;
 export type Role = (typeof roles)[number];
@@ -11,6 +15,8 @@ export type Role = (typeof roles)[number];
 export interface Caller {
   id: string;
   roles: Role[];
+  /** The token's e-mail claim, when the issuer verified it (Cognito's ID tokens carry it). */
+  email?: string;
 }
 
 type Claims = Record<string, unknown>;
@@ -30,7 +36,14 @@ export function callerFromClaims(claims: Claims | undefined): Caller | undefined
   const sub = claims?.sub;
   if (typeof sub !== 'string' || sub === '') return undefined;
   const groups = groupsOf(claims?.['cognito:groups']);
-  return { id: sub, roles: roles.filter((role) => groups.includes(role)) };
+  // API Gateway hands the boolean over as the string "true".
+  const verified = claims?.email_verified === true || claims?.email_verified === 'true';
+  const email = verified ? emailSchema.safeParse(claims?.email) : undefined;
+  return {
+    id: sub,
+    roles: roles.filter((role) => groups.includes(role)),
+    ...(email?.success ? { email: email.data } : {}),
+  };
 }
 
 /**

@@ -1,22 +1,28 @@
-/** What the order routes do, over the OrderStore and CatalogReadModel ports. */
+/** What the order routes do, over the OrderStore, CatalogReadModel and domain event outbox ports. */
 import { projectAfterCommit, type ProjectionDeps } from '../catalog/catalog-projection';
 import { NotFoundError } from '../errors';
 import type { Caller } from '../auth/caller';
-import type { Order, OrderLineInput, OrderPage } from './order';
+import { publishAfterCommit, type OutboxPublishingDeps } from '../events/outbox-publishing';
+import type { Order, OrderCustomer, OrderLineInput, OrderPage } from './order';
 import type { OrderStore } from './order-ports';
 
 export interface OrderDeps extends ProjectionDeps {
   orders: OrderStore;
+  events: OutboxPublishingDeps;
 }
 
-export async function placeOrder(deps: OrderDeps, customerId: string, lines: OrderLineInput[]): Promise<Order> {
-  const order = await deps.orders.place(customerId, lines);
-  // The order is committed; the storefront's stock figures follow. A failure there never turns a
-  // placed order into an error for the shopper: the SKUs stay queued in the catalog outbox.
-  await projectAfterCommit(
-    deps,
-    order.lines.map((line) => line.sku),
-  );
+export async function placeOrder(deps: OrderDeps, customer: OrderCustomer, lines: OrderLineInput[]): Promise<Order> {
+  const { order, eventIds } = await deps.orders.place(customer, lines);
+  // The order is committed; the storefront's stock figures and the order's events follow, side by
+  // side. A failure there never turns a placed order into an error for the shopper: the SKUs stay
+  // queued in the catalog outbox, the events in the domain event outbox.
+  await Promise.all([
+    projectAfterCommit(
+      deps,
+      order.lines.map((line) => line.sku),
+    ),
+    publishAfterCommit(deps.events, eventIds),
+  ]);
   return order;
 }
 

@@ -19,6 +19,12 @@ export type OrderLineInput = z.infer<typeof orderLineInputSchema>;
 
 export type OrderStatus = 'PLACED';
 
+/** Who places an order: the caller, and where their confirmation goes (their token's e-mail). */
+export interface OrderCustomer {
+  id: string;
+  email?: string;
+}
+
 export interface OrderLine {
   sku: string;
   name: string;

@@ -19,7 +19,7 @@ export interface HttpEventOptions {
   rawBody?: string;
   headers?: Record<string, string>;
   /** Signed-in caller; omit for an anonymous request to a public route. */
-  caller?: { sub: string; role: Role };
+  caller?: { sub: string; role: Role; email?: string };
 }
 
 export function httpEvent(options: HttpEventOptions): APIGatewayProxyEventV2WithJWTAuthorizer {
@@ -55,7 +55,12 @@ export function httpEvent(options: HttpEventOptions): APIGatewayProxyEventV2With
       integrationLatency: 0,
       jwt: {
         // API Gateway passes every claim as a string, lists included.
-        claims: { sub: options.caller.sub, 'cognito:groups': `[${options.caller.role}]`, token_use: 'id' },
+        claims: {
+          sub: options.caller.sub,
+          'cognito:groups': `[${options.caller.role}]`,
+          token_use: 'id',
+          ...(options.caller.email ? { email: options.caller.email, email_verified: 'true' } : {}),
+        },
         scopes: [],
       },
     };

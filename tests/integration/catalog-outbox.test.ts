@@ -66,7 +66,7 @@ describe('the catalog outbox', () => {
     await products.upsert('B-1', input, by);
     await products.remove('B-1', by);
     await pool.query('TRUNCATE catalog_outbox');
-    const order = await new PostgresOrderStore(pool).place('customer-1', [{ sku: 'A-1', quantity: 2 }]);
+    const { order } = await new PostgresOrderStore(pool).place({ id: 'customer-1' }, [{ sku: 'A-1', quantity: 2 }]);
 
     expect(await queued()).toEqual(['A-1']);
     const { rows } = await pool.query('SELECT changed_by FROM products WHERE sku = $1', ['A-1']);

@@ -49,6 +49,10 @@ export default async function globalSetup(): Promise<void> {
   process.env.SHELF_TEST_SQS_URL = shelf.endpoints.sqs;
   process.env.SHELF_TEST_LAMBDA_URL = shelf.lambdaEndpoint;
   process.env.SHELF_TEST_S3_URL = shelf.endpoints.s3;
+  // Sent mail (SES's /store) and what SNS's e-mail subscribers received (/mail).
+  process.env.SHELF_TEST_SES_URL = shelf.endpoints.ses;
+  process.env.SHELF_TEST_SNS_URL = shelf.endpoints.sns;
+  process.env.SHELF_TEST_EVENTBRIDGE_URL = shelf.endpoints.eventbridge;
   process.env.SHELF_TEST_IMPORT_QUEUE_URL = shelf.resources.get('ImportQueue')!.ref;
   process.env.SHELF_TEST_IMPORT_DLQ_URL = shelf.resources.get('ImportDeadLetterQueue')!.ref;
   process.env.SHELF_TEST_UPLOADS_BUCKET = shelf.resources.get('UploadsBucket')!.ref;

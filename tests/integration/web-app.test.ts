@@ -179,6 +179,18 @@ it('lets a shopper find a product, order it, and see the order in "my orders"', 
   await order.getByText(`2 × Gooseneck ${word} (${sku})`).waitFor();
   await shot('14-my-orders');
 
+  // Its confirmation: mailed to the shopper's address, readable in the local mailbox the notice links.
+  await page.getByText(`Its confirmation is on its way to ${shopper}@example.com`).waitFor();
+  const mailbox = await page.getByRole('link', { name: 'mailbox' }).getAttribute('href');
+  expect(mailbox).toBe(`${process.env.SHELF_TEST_SES_URL}/`);
+  const mail = await until('the confirmation mail', async () => {
+    const { emails } = (await (await fetch(`${mailbox}store`)).json()) as {
+      emails: { destination: { to: string[] }; body: { text: string } }[];
+    };
+    return emails.find((e) => e.destination.to.includes(`${shopper}@example.com`));
+  });
+  expect(mail.body.text).toContain('Total: €85.00');
+
   // The data behind the screen: one order for this shopper, and the stock it took.
   expect(await orderCountFor(shopper)).toBe(1);
   const product = await api('GET', `/products/${sku}`);

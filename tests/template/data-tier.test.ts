@@ -25,6 +25,7 @@ const postgresFunctions = [
   'MigrateDatabaseLambdaFunction',
   'PlaceOrderLambdaFunction',
   'ProjectCatalogLambdaFunction',
+  'PublishDomainEventsLambdaFunction',
   'PutProductLambdaFunction',
   'ReceiveRestockMailLambdaFunction',
 ];
@@ -138,6 +139,8 @@ describe('the data tier', () => {
     expect(endpoints.sort()).toEqual(
       [
         ['dynamodb', 'Gateway'],
+        // The domain event outbox's publishers (placeOrder, publishDomainEvents).
+        ['events', 'Interface'],
         ['s3', 'Gateway'],
         ['secretsmanager', 'Interface'],
         ['xray', 'Interface'],

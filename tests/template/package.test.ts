@@ -452,6 +452,8 @@ describe('database migrations at deploy', () => {
       // Changes with the migrations, and only with them: the Update that runs them.
       MigrationsVersion: migrationsVersion(),
       Database: { Ref: 'Database' },
+      // An instance restored from a backup, when the functions use one (docs/disaster-recovery.md).
+      RestoredDatabase: '',
     });
     expect(Number(migrations.Properties.ServiceTimeout)).toBeGreaterThan(resource(functionId).Properties.Timeout);
     expect([migrations.DependsOn].flat()).toEqual(

@@ -24,6 +24,10 @@ process.env.CLICKSTREAM_HASH_KEY_SECRET_ARN =
 process.env.DATA_LAKE_HASH_KEY_SECRET_ARN =
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:shelf/test/data-lake-hash-key-AbCdEf';
 process.env.REPORTS_BUCKET = 'shelf-test-reports';
+process.env.ORDER_CONFIRMATION_TEMPLATE = 'shelf-test-order-confirmation';
+process.env.MAIL_FROM = 'orders@example.com';
+process.env.ERROR_DIGESTS_TABLE = 'shelf-test-error-digests';
+process.env.OPS_ALERTS_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:shelf-test-ops-alerts';
 process.env.INBOUND_MAIL_BUCKET = 'shelf-test-inbound-mail';
 process.env.RESTOCK_SUPPLIERS = 'supplier@example.com, Other.Supplier@Example.com';
 process.env.RESTOCK_MAIL_ADDRESS = 'restock@shop.example';

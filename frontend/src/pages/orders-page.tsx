@@ -1,11 +1,14 @@
 /** "My orders": the caller's orders, newest first, a page at a time. */
+import { session } from '../auth';
 import { useShop } from '../context';
 import { formatDateTime, formatMoney } from '../format';
 import { useLocation } from '../router';
+import { useStore } from '../store';
 import { ErrorMessage, Loading, LoadMore, PageTitle, usePaged } from '../ui';
 
 export function OrdersPage() {
-  const { api } = useShop();
+  const { api, config } = useShop();
+  const user = useStore(session);
   const placed = useLocation().query.get('placed');
   const list = usePaged((cursor?: string) => api.listOrders(cursor), [api]);
   const { items: orders, state, error } = list;
@@ -15,7 +18,18 @@ export function OrdersPage() {
       <PageTitle>My orders</PageTitle>
       {placed && (
         <p class="notice success" role="status">
-          Thank you: your order is placed.
+          Thank you: your order is placed. Its confirmation is on its way to {user?.email ?? 'you'}
+          {config.mailbox ? (
+            <>
+              {' '}
+              (local stack: read it in the{' '}
+              <a href={config.mailbox} target="_blank" rel="noopener noreferrer">
+                mailbox
+              </a>
+              )
+            </>
+          ) : null}
+          .
         </p>
       )}
       {error !== undefined && <ErrorMessage error={error} retry={list.reload} />}

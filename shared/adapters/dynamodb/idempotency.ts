@@ -1,6 +1,7 @@
 /**
  * Retry-safe operations with Powertools idempotency (records in IdempotencyTable,
- * infra/resources/tables.yml). A request repeated with the same scope and key returns the first
+ * infra/resources/tables.yml): POST /orders with an Idempotency-Key, and the order confirmation
+ * keyed by order id (SNS may deliver a message twice). A request repeated with the same scope and key returns the first
  * result instead of running again; the same key with a different payload is refused.
  */
 import {
@@ -21,11 +22,16 @@ export interface KeyedRequest<P> {
   payload: P;
 }
 
-export function retrySafe<P, R extends object>(tableName: string, work: (payload: P) => Promise<R>) {
+export function retrySafe<P, R extends object>(
+  tableName: string,
+  work: (payload: P) => Promise<R>,
+  /** How long a key is remembered: a day unless the caller needs longer. */
+  { expiresAfterSeconds = 24 * 60 * 60 }: { expiresAfterSeconds?: number } = {},
+) {
   const config = new IdempotencyConfig({
     eventKeyJmesPath: '[scope, key]',
     payloadValidationJmesPath: 'payload',
-    expiresAfterSeconds: 24 * 60 * 60,
+    expiresAfterSeconds,
   });
   const once = makeIdempotent((request: KeyedRequest<P>) => work(request.payload), {
     persistenceStore: new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: dynamodb }),
@@ -39,7 +45,7 @@ export function retrySafe<P, R extends object>(tableName: string, work: (payload
       return await once(request);
     } catch (error) {
       if (error instanceof IdempotencyAlreadyInProgressError) {
-        throw new ConflictError('A request with this Idempotency-Key is still in progress; retry shortly');
+        throw new ConflictError('The first request with this key is still in progress; retry shortly');
       }
       if (error instanceof IdempotencyValidationError) {
         throw new IdempotencyKeyReusedError('This Idempotency-Key was already used with a different request');

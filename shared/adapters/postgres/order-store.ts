@@ -1,10 +1,17 @@
-/** Orders in PostgreSQL: stock is reserved and the order recorded in one transaction. */
+/**
+ * Orders in PostgreSQL: stock is reserved, the order recorded and its domain events queued in the
+ * outbox (domain-event-outbox.ts) in one transaction.
+ */
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { changedBy } from '../../catalog/changed-by';
 import { InvalidInputError, OutOfStockError, type Shortage } from '../../errors';
-import type { Order, OrderLine, OrderLineInput, OrderPage } from '../../orders/order';
-import type { OrderStore } from '../../orders/order-ports';
+import type { DomainEvent } from '../../events/domain-event';
+import { orderPlaced } from '../../events/order-placed';
+import { fallsBelowThreshold, stockLow } from '../../events/stock-low';
+import type { Order, OrderCustomer, OrderLine, OrderLineInput, OrderPage } from '../../orders/order';
+import type { OrderStore, PlacedOrder } from '../../orders/order-ports';
+import { queueDomainEvents } from './domain-event-outbox';
 
 interface OrderRow {
   order_id: string;
@@ -55,7 +62,8 @@ async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promis
 export class PostgresOrderStore implements OrderStore {
   constructor(private readonly pool: Pool) {}
 
-  place(customerId: string, lines: OrderLineInput[]): Promise<Order> {
+  place(customer: OrderCustomer, lines: OrderLineInput[]): Promise<PlacedOrder> {
+    const customerId = customer.id;
     return inTransaction(this.pool, async (client) => {
       const skus = lines.map((line) => line.sku);
       // Lock the rows in one order (by SKU) so two orders for overlapping SKUs cannot deadlock;
@@ -66,8 +74,10 @@ export class PostgresOrderStore implements OrderStore {
         price_cents: number;
         currency: string;
         stock: number;
+        category: string;
+        low_stock_threshold: number;
       }>(
-        `SELECT sku, name, price_cents, currency, stock FROM products
+        `SELECT sku, name, price_cents, currency, stock, category, low_stock_threshold FROM products
          WHERE sku = ANY($1::text[]) AND deleted_at IS NULL ORDER BY sku FOR UPDATE`,
         [skus],
       );
@@ -113,9 +123,9 @@ export class PostgresOrderStore implements OrderStore {
       });
       const totalCents = orderLines.reduce((sum, line) => sum + line.lineTotalCents, 0);
       const { rows } = await client.query<{ created_at: Date }>(
-        `INSERT INTO orders (order_id, customer_id, status, currency, total_cents)
-         VALUES ($1, $2, 'PLACED', $3, $4) RETURNING created_at`,
-        [orderId, customerId, products[0]!.currency, totalCents],
+        `INSERT INTO orders (order_id, customer_id, customer_email, status, currency, total_cents)
+         VALUES ($1, $2, $3, 'PLACED', $4, $5) RETURNING created_at`,
+        [orderId, customerId, customer.email ?? null, products[0]!.currency, totalCents],
       );
       await client.query(
         `INSERT INTO order_lines (order_id, line_no, sku, name, unit_price_cents, quantity)
@@ -139,7 +149,19 @@ export class PostgresOrderStore implements OrderStore {
         lines: orderLines,
         createdAt: rows[0]!.created_at.toISOString(),
       };
-      return order;
+      const events = [
+        orderPlaced({
+          orderId,
+          customer: { id: customerId, email: customer.email ?? null },
+          lines: orderLines,
+          totalCents,
+          currency: order.currency,
+          placedAt: order.createdAt,
+        }),
+        ...lowStockEvents(lines, products, order),
+      ];
+      await queueDomainEvents(client, events);
+      return { order, eventIds: events.map((event) => event.detail.eventId) };
     });
   }
 
@@ -162,6 +184,29 @@ export class PostgresOrderStore implements OrderStore {
     const nextCursor = rows.length > limit ? Buffer.from(page.at(-1)!.seq).toString('base64url') : null;
     return { items: page.map(toOrder), nextCursor };
   }
+}
+
+/** StockLow for each product this order took from at or above its threshold to below it. */
+function lowStockEvents(
+  lines: OrderLineInput[],
+  products: { sku: string; name: string; category: string; stock: number; low_stock_threshold: number }[],
+  order: Order,
+): DomainEvent[] {
+  return products.flatMap((product) => {
+    const taken = lines.find((line) => line.sku === product.sku)!.quantity;
+    if (!fallsBelowThreshold(product.stock, taken, product.low_stock_threshold)) return [];
+    return [
+      stockLow({
+        sku: product.sku,
+        name: product.name,
+        category: product.category,
+        stock: product.stock - taken,
+        threshold: product.low_stock_threshold,
+        orderId: order.orderId,
+        occurredAt: order.createdAt,
+      }),
+    ];
+  });
 }
 
 function decodeSeq(cursor: string): string {

@@ -66,3 +66,25 @@ describe('callerFromClaims', () => {
     expect(callerFromClaims(claims)).toBeUndefined();
   });
 });
+
+describe("callerFromClaims: the caller's e-mail", () => {
+  it('takes a verified address (API Gateway passes the flag as a string)', () => {
+    expect(callerFromClaims({ sub: 'u', email: 'sam@example.com', email_verified: 'true' })).toEqual({
+      id: 'u',
+      roles: [],
+      email: 'sam@example.com',
+    });
+    expect(callerFromClaims({ sub: 'u', email: 'sam@example.com', email_verified: true })?.email).toBe(
+      'sam@example.com',
+    );
+  });
+
+  it('leaves out an address that is not verified, or not an address', () => {
+    expect(callerFromClaims({ sub: 'u', email: 'sam@example.com', email_verified: 'false' })).toEqual({
+      id: 'u',
+      roles: [],
+    });
+    expect(callerFromClaims({ sub: 'u', email: 'sam@example.com' })?.email).toBeUndefined();
+    expect(callerFromClaims({ sub: 'u', email: 'not an address', email_verified: 'true' })?.email).toBeUndefined();
+  });
+});

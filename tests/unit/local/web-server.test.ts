@@ -68,6 +68,17 @@ describe('local web server', () => {
     expect(response.headers.get('cache-control')).toBe('no-cache');
   });
 
+  it("names the local mailbox in /config.json when given one (the order notice's link)", async () => {
+    const mailbox = 'http://127.0.0.1:8005/';
+    const withMailbox = await startWebServer({ port: 0, root, apiUrl, s3Endpoint, viewerRequest: (r) => r, mailbox });
+    try {
+      const response = await fetch(`${withMailbox.url}/config.json`);
+      expect(await response.json()).toMatchObject({ apiUrl, mailbox });
+    } finally {
+      await withMailbox.stop();
+    }
+  });
+
   it('signs a local token for the requested user and role', async () => {
     const response = await fetch(`${server.url}/local-auth/token`, {
       method: 'POST',

@@ -2,27 +2,45 @@
 import type { Caller } from '../../../shared/auth/caller';
 import { projectQueued } from '../../../shared/catalog/catalog-projection';
 import { NotFoundError, OutOfStockError } from '../../../shared/errors';
-import type { Order, OrderLineInput, OrderPage } from '../../../shared/orders/order';
-import type { OrderStore } from '../../../shared/orders/order-ports';
-import { getOrder, listMyOrders, placeOrder } from '../../../shared/orders/order-service';
+import { orderPlaced } from '../../../shared/events/order-placed';
+import { publishQueued } from '../../../shared/events/outbox-publishing';
+import type { Order, OrderCustomer, OrderLineInput, OrderPage } from '../../../shared/orders/order';
+import type { OrderStore, PlacedOrder } from '../../../shared/orders/order-ports';
+import { getOrder, listMyOrders, placeOrder, type OrderDeps } from '../../../shared/orders/order-service';
 import { FakeCatalogOutbox, FakeCatalogReadModel } from '../catalog/projection-fakes';
+import { FakeDomainEventOutbox, FakeDomainEventPublisher } from '../events/outbox-fakes';
 import { adminSub, anOrder, orderLines, otherShopperSub, productsAfterOrder, shopperSub } from './order-fixtures';
 
 class FakeOrderStore implements OrderStore {
   readonly orders = new Map<string, Order>();
-  readonly placeCalls: { customerId: string; lines: OrderLineInput[] }[] = [];
+  readonly placeCalls: { customer: OrderCustomer; lines: OrderLineInput[] }[] = [];
   readonly listCalls: { customerId: string; limit: number; cursor?: string }[] = [];
   nextPlaced: Order | Error = anOrder();
 
-  constructor(private readonly outbox: FakeCatalogOutbox) {}
+  constructor(
+    private readonly outbox: FakeCatalogOutbox,
+    private readonly eventOutbox: FakeDomainEventOutbox,
+  ) {}
 
-  place(customerId: string, lines: OrderLineInput[]): Promise<Order> {
-    this.placeCalls.push({ customerId, lines });
+  place(customer: OrderCustomer, lines: OrderLineInput[]): Promise<PlacedOrder> {
+    this.placeCalls.push({ customer, lines });
     if (this.nextPlaced instanceof Error) return Promise.reject(this.nextPlaced);
-    this.orders.set(this.nextPlaced.orderId, this.nextPlaced);
+    const order = this.nextPlaced;
+    this.orders.set(order.orderId, order);
     // The stock taken, committed with the order, and queued for the read model (the outbox trigger).
     for (const product of productsAfterOrder) this.outbox.write(product);
-    return Promise.resolve(this.nextPlaced);
+    // Its OrderPlaced, queued in the same transaction.
+    const eventIds = this.eventOutbox.write([
+      orderPlaced({
+        orderId: order.orderId,
+        customer: { id: customer.id, email: customer.email ?? null },
+        lines: order.lines,
+        totalCents: order.totalCents,
+        currency: order.currency,
+        placedAt: order.createdAt,
+      }),
+    ]);
+    return Promise.resolve({ order, eventIds });
   }
 
   get(orderId: string): Promise<Order | undefined> {
@@ -43,23 +61,30 @@ const admin: Caller = { id: adminSub, roles: ['admin'] };
 let orders: FakeOrderStore;
 let outbox: FakeCatalogOutbox;
 let catalog: FakeCatalogReadModel;
+let eventOutbox: FakeDomainEventOutbox;
+let publisher: FakeDomainEventPublisher;
+let deps: OrderDeps;
+const customer: OrderCustomer = { id: shopperSub, email: 'sam@example.com' };
 
 beforeEach(() => {
   outbox = new FakeCatalogOutbox();
-  orders = new FakeOrderStore(outbox);
+  eventOutbox = new FakeDomainEventOutbox();
+  publisher = new FakeDomainEventPublisher();
+  orders = new FakeOrderStore(outbox, eventOutbox);
   catalog = new FakeCatalogReadModel();
+  deps = { orders, outbox, catalog, events: { outbox: eventOutbox, publisher } };
 });
 
 describe('placeOrder', () => {
   it('places the order in the store for the customer and returns it', async () => {
-    const order = await placeOrder({ orders, outbox, catalog }, shopperSub, orderLines);
+    const order = await placeOrder(deps, customer, orderLines);
 
     expect(order).toEqual(anOrder());
-    expect(orders.placeCalls).toEqual([{ customerId: shopperSub, lines: orderLines }]);
+    expect(orders.placeCalls).toEqual([{ customer, lines: orderLines }]);
   });
 
   it('projects the ordered products, their stock taken, into the catalog', async () => {
-    await placeOrder({ orders, outbox, catalog }, shopperSub, orderLines);
+    await placeOrder(deps, customer, orderLines);
 
     expect(outbox.drains).toEqual([{ skus: ['TEA-SENCHA', 'MUG-1'], limit: 2 }]);
     expect([...catalog.items.values()]).toEqual(productsAfterOrder);
@@ -68,7 +93,7 @@ describe('placeOrder', () => {
   it('returns the placed order even when the projection fails; a later drain projects the stock', async () => {
     catalog.failure = new Error('DynamoDB unreachable');
 
-    const order = await placeOrder({ orders, outbox, catalog }, shopperSub, orderLines);
+    const order = await placeOrder(deps, customer, orderLines);
 
     expect(order).toEqual(anOrder());
     expect(orders.orders.get(order.orderId)).toEqual(anOrder());
@@ -84,8 +109,30 @@ describe('placeOrder', () => {
     const shortage = new OutOfStockError([{ sku: 'MUG-1', requested: 1, available: 0 }]);
     orders.nextPlaced = shortage;
 
-    await expect(placeOrder({ orders, outbox, catalog }, shopperSub, orderLines)).rejects.toBe(shortage);
+    await expect(placeOrder(deps, customer, orderLines)).rejects.toBe(shortage);
     expect(outbox.drains).toEqual([]);
+    expect(publisher.published).toEqual([]);
+  });
+
+  it("publishes the order's OrderPlaced right after the commit, with the customer's address", async () => {
+    const order = await placeOrder(deps, customer, orderLines);
+
+    expect(publisher.published.map((e) => [e.detailType, e.detail])).toEqual([
+      ['OrderPlaced', expect.objectContaining({ orderId: order.orderId, customer, totalCents: 3400 })],
+    ]);
+    expect(eventOutbox.queued).toEqual([]);
+  });
+
+  it('returns the placed order even when EventBridge fails; the event stays queued and goes out later', async () => {
+    publisher.failure = new Error('EventBridge unreachable');
+
+    const order = await placeOrder(deps, customer, orderLines);
+
+    expect(order).toEqual(anOrder());
+    expect(eventOutbox.queued.map((e) => e.detailType)).toEqual(['OrderPlaced']);
+    publisher.failure = undefined;
+    await expect(publishQueued({ outbox: eventOutbox, publisher })).resolves.toBe(1);
+    expect(publisher.published.map((e) => e.detail)).toEqual([expect.objectContaining({ orderId: order.orderId })]);
   });
 });
 

@@ -8,12 +8,15 @@ import {
   UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../services/orders/place-order';
 import { PostgresCatalogOutbox } from '../../../shared/adapters/postgres/catalog-outbox';
+import { PostgresDomainEventOutbox } from '../../../shared/adapters/postgres/domain-event-outbox';
 import { PostgresOrderStore } from '../../../shared/adapters/postgres/order-store';
 import { InvalidInputError, OutOfStockError } from '../../../shared/errors';
+import { orderPlaced } from '../../../shared/events/order-placed';
 import { httpEvent, invoke, type HttpEventOptions } from '../../helpers/http-events';
 import { drainingTheOutbox } from '../catalog/outbox-mock';
 import { adminSub, anOrder, orderLines, otherShopperSub, productsAfterOrder, shopperSub } from './order-fixtures';
@@ -22,9 +25,12 @@ import { adminSub, anOrder, orderLines, otherShopperSub, productsAfterOrder, sho
 // whose answers each test sets.
 jest.mock('../../../shared/adapters/postgres/order-store');
 jest.mock('../../../shared/adapters/postgres/catalog-outbox');
+jest.mock('../../../shared/adapters/postgres/domain-event-outbox');
 
 const place = jest.spyOn(PostgresOrderStore.prototype, 'place');
 const drain = jest.spyOn(PostgresCatalogOutbox.prototype, 'drain');
+const drainEvents = jest.spyOn(PostgresDomainEventOutbox.prototype, 'drain');
+const eventBridge = mockClient(EventBridgeClient);
 /** The catalog read model (stock projection) goes through the document client... */
 const catalog = mockClient(DynamoDBDocumentClient);
 /** ...and Powertools idempotency records through the low-level client. */
@@ -61,7 +67,7 @@ const md5 = (value: unknown) =>
     .update(JSON.stringify(sortKeys(value)))
     .digest('base64');
 const recordId = (sub: string, key: string) => `${process.env.AWS_LAMBDA_FUNCTION_NAME ?? ''}#${md5([sub, key])}`;
-const payloadHash = (sub: string, lines: unknown) => md5({ customerId: sub, lines });
+const payloadHash = (sub: string, lines: unknown) => md5({ customer: { id: sub }, lines });
 
 function toAttribute(value: unknown): AttributeValue {
   if (typeof value === 'string') return { S: value };
@@ -86,15 +92,32 @@ function completedRecord(sub: string, key: string, response: unknown, lines: unk
   });
 }
 
+const placedEvent = orderPlaced({
+  orderId: anOrder().orderId,
+  customer: { id: shopperSub, email: 'sam@example.com' },
+  lines: anOrder().lines,
+  totalCents: anOrder().totalCents,
+  currency: anOrder().currency,
+  placedAt: anOrder().createdAt,
+});
+
 const conditionFailed = (item?: Record<string, AttributeValue>) =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: item });
 
 beforeEach(() => {
   catalog.reset();
   idempotency.reset();
+  eventBridge.reset();
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'eb-1' }] });
   place.mockReset();
-  place.mockResolvedValue(anOrder());
+  place.mockResolvedValue({ order: anOrder(), eventIds: [placedEvent.detail.eventId] });
   drainingTheOutbox(drain, productsAfterOrder);
+  // The order's transaction queued its OrderPlaced; the drain hands it to the publisher.
+  drainEvents.mockReset();
+  drainEvents.mockImplementation(async (publish) => {
+    await publish([placedEvent]);
+    return 1;
+  });
 });
 
 describe('POST /orders', () => {
@@ -116,7 +139,41 @@ describe('POST /orders', () => {
       ],
     });
     expect(place).toHaveBeenCalledTimes(1);
-    expect(place).toHaveBeenCalledWith(shopperSub, orderLines);
+    expect(place).toHaveBeenCalledWith({ id: shopperSub }, orderLines);
+  });
+
+  it("places the order with the token's verified e-mail, where its confirmation goes", async () => {
+    await invoke(handler, placeOrder({ caller: { sub: shopperSub, role: 'shopper', email: 'sam@example.com' } }));
+
+    expect(place).toHaveBeenCalledWith({ id: shopperSub, email: 'sam@example.com' }, orderLines);
+  });
+
+  it('publishes the events the order queued to the domain event bus after the commit', async () => {
+    await invoke(handler, placeOrder());
+
+    expect(drainEvents).toHaveBeenCalledWith(expect.any(Function), {
+      eventIds: [placedEvent.detail.eventId],
+      limit: 1,
+    });
+    expect(eventBridge).toHaveReceivedCommandWith(PutEventsCommand, {
+      Entries: [
+        expect.objectContaining({
+          EventBusName: 'shelf-test-domain-events',
+          Source: 'shelf.orders',
+          DetailType: 'OrderPlaced',
+          Detail: JSON.stringify(placedEvent.detail),
+        }),
+      ],
+    });
+  });
+
+  it('answers 201 even when EventBridge fails: the event stays in the outbox for publishDomainEvents', async () => {
+    eventBridge.on(PutEventsCommand).rejects(new Error('connect ETIMEDOUT events.us-east-1.amazonaws.com'));
+
+    const response = await invoke(handler, placeOrder());
+
+    expect(response.statusCode).toBe(201);
+    expect(response.body).toEqual(anOrder());
   });
 
   it('projects the ordered products, stock taken, from the outbox into the catalog', async () => {
@@ -136,7 +193,7 @@ describe('POST /orders', () => {
   it('normalises the SKUs of the lines before placing the order', async () => {
     await invoke(handler, placeOrder({ body: { lines: [{ sku: ' tea-sencha ', quantity: 2 }] } }));
 
-    expect(place).toHaveBeenCalledWith(shopperSub, [{ sku: 'TEA-SENCHA', quantity: 2 }]);
+    expect(place).toHaveBeenCalledWith({ id: shopperSub }, [{ sku: 'TEA-SENCHA', quantity: 2 }]);
   });
 
   it('does not touch the idempotency table when no Idempotency-Key is sent', async () => {

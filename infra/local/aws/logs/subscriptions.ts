@@ -4,7 +4,8 @@
  *
  * - declared as osls's function event `cloudwatchLog: <log group>` or `{ logGroup, filter }`
  *   (the declaring function is the destination), or as an `AWS::Logs::SubscriptionFilter`
- *   resource whose `DestinationArn` names a function of this service;
+ *   resource whose `DestinationArn` names a function of this service, among them those the
+ *   packaging adds for the error digest (infra/package/error-digest-subscriptions.ts);
  * - each log event of the source log group that the filter pattern matches (filter-pattern.ts)
  *   is gathered with the others of its log stream for a short while (`batchWindowMs`), up to
  *   what one PutLogEvents call carries (10,000 events, 1 MB), then sent to the destination as
@@ -18,6 +19,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { errorDigestResources } from '../../../package/error-digest-subscriptions';
 import type { ServiceConfig } from '../../../service-config';
 import { startAsyncInvocations, type AsyncTiming } from '../../lambda/async-invoke';
 import { functionName, lambdaLogicalId, referencedFunctionKey } from '../../lambda/invoke';
@@ -128,7 +130,12 @@ export function declaredSubscriptions(config: ServiceConfig, intrinsics: Intrins
     }
   }
 
-  for (const [logicalId, resource] of Object.entries(config.resources.Resources)) {
+  // What the template gets when packaging, not only what serverless.yml's resources declare.
+  const resources = {
+    ...config.resources.Resources,
+    ...errorDigestResources(config),
+  };
+  for (const [logicalId, resource] of Object.entries(resources)) {
     if (resource.Type !== 'AWS::Logs::SubscriptionFilter') continue;
     const properties = resource.Properties ?? {};
     const { LogGroupName, FilterPattern, FilterName } = logGroups.resolve({

@@ -288,6 +288,36 @@ describe('CloudWatch Logs subscriptions', () => {
     expect(invoked).toHaveLength(2);
   });
 
+  it("deliver every other function's error lines to custom.errorDigest's function, as the packaged template subscribes them", async () => {
+    const config = {
+      ...serviceConfig({
+        digestErrors: {},
+        addSecurityHeaders: { events: [{ cloudFront: { eventType: 'viewer-response' } }] },
+      }),
+      custom: { errorDigest: { function: 'digestErrors', filterPattern: '?ERROR ?"Task timed out"' } },
+    };
+    const { output, invoked, triggers } = running(config);
+
+    output.write(`${powertools('placeOrder', 'ERROR', 'Order not placed')}\n`, 'stderr');
+    output.write(`${powertools('placeOrder', 'INFO', 'Placed')}\n`, 'stdout');
+    output.write("Unhandled exception in handler 'getOrder'.\n", 'stderr');
+    // Its own errors are not delivered back to it.
+    output.write(`${powertools('digestErrors', 'ERROR', 'Digest not sent')}\n`, 'stderr');
+    await triggers.idle();
+    await triggers.stop();
+
+    expect(triggers.sources).toEqual([
+      'CloudWatch Logs /aws/lambda/shelf-local-placeOrder (shelf-local-PlaceOrderErrorDigestSubscription) → digestErrors',
+      'CloudWatch Logs /aws/lambda/shelf-local-getOrder (shelf-local-GetOrderErrorDigestSubscription) → digestErrors',
+    ]);
+    expect(
+      invoked.map(({ functionKey, data }) => [functionKey, data.logGroup, data.logEvents.map((e) => e.message)]),
+    ).toEqual([
+      ['digestErrors', '/aws/lambda/shelf-local-placeOrder', [powertools('placeOrder', 'ERROR', 'Order not placed')]],
+      ['digestErrors', '/aws/lambda/shelf-local-getOrder', ["ERROR\tUnhandled exception in handler 'getOrder'."]],
+    ]);
+  });
+
   it("retry a failed delivery as an asynchronous invocation, then send Lambda's record to the on-failure destination", async () => {
     const config = serviceConfig({
       digestErrors: {

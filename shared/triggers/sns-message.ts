@@ -1,0 +1,65 @@
+/**
+ * snsMessage: the wrapper for a function an SNS subscription invokes, on the observed-handler core
+ * (observed-handler.ts). SNS invokes it asynchronously, so the function's retries, maximum event
+ * age and on-failure destination decide what happens to a message it fails on
+ * (https://docs.aws.amazon.com/lambda/latest/dg/with-sns.html). The event is validated with the
+ * Powertools parser's SNS schema; SNS sends one record an invocation, whose Message is read as JSON
+ * and validated with the function's schema. A message that does not fit is refused with an error
+ * naming its fields, so after the retries it reaches the on-failure destination with that reason,
+ * never dropped unseen.
+ */
+import { SnsNotificationSchema, SnsRecordSchema, SnsSchema } from '@aws-lambda-powertools/parser/schemas/sns';
+import type { Context } from 'aws-lambda';
+import * as z from 'zod';
+import { logger } from '../observability';
+import { observedHandler } from './observed-handler';
+
+// The Powertools schema, loosened only where AWS's own sample event has placeholders ("EXAMPLE"
+// for the signing certificate and unsubscribe URLs); the shop reads neither.
+const snsEventSchema = SnsSchema.extend({
+  Records: z.array(
+    SnsRecordSchema.extend({
+      Sns: SnsNotificationSchema.extend({ SigningCertUrl: z.string(), UnsubscribeUrl: z.string() }),
+    }),
+  ),
+});
+
+export class UnreadableMessageError extends Error {
+  override readonly name = 'UnreadableMessageError';
+}
+
+export interface SnsDelivery {
+  messageId: string;
+  topicArn: string;
+}
+
+function problems(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`).join('; ');
+}
+
+export function snsMessage<S extends z.ZodType, R>(
+  schema: S,
+  handle: (message: z.output<S>, delivery: SnsDelivery, context: Context) => Promise<R>,
+): (event: unknown, context: Context) => Promise<R[]> {
+  return observedHandler(async (event: unknown, context) => {
+    const parsed = snsEventSchema.safeParse(event);
+    if (!parsed.success) throw new UnreadableMessageError(`Not an SNS event: ${problems(parsed.error)}`);
+    const results: R[] = [];
+    for (const { Sns: sns } of parsed.data.Records) {
+      const delivery = { messageId: sns.MessageId, topicArn: sns.TopicArn };
+      logger.appendKeys({ snsMessageId: sns.MessageId });
+      let body: unknown;
+      try {
+        body = JSON.parse(sns.Message);
+      } catch {
+        throw new UnreadableMessageError(`SNS message ${sns.MessageId} is not JSON`);
+      }
+      const message = schema.safeParse(body);
+      if (!message.success) {
+        throw new UnreadableMessageError(`SNS message ${sns.MessageId} refused: ${problems(message.error)}`);
+      }
+      results.push(await handle(message.data, delivery, context));
+    }
+    return results;
+  });
+}
