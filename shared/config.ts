@@ -23,6 +23,8 @@ const variables = {
   dataLakeHashKeySecretArn: 'DATA_LAKE_HASH_KEY_SECRET_ARN',
   dataLakeHashKey: 'DATA_LAKE_HASH_KEY',
   reportsBucket: 'REPORTS_BUCKET',
+  queueNamePrefix: 'QUEUE_NAME_PREFIX',
+  queueAgeMetrics: 'QUEUE_AGE_METRICS',
 } as const;
 
 export type ConfigKey = keyof typeof variables;
