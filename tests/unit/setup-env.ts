@@ -24,3 +24,5 @@ process.env.CLICKSTREAM_HASH_KEY_SECRET_ARN =
 process.env.DATA_LAKE_HASH_KEY_SECRET_ARN =
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:shelf/test/data-lake-hash-key-AbCdEf';
 process.env.REPORTS_BUCKET = 'shelf-test-reports';
+process.env.QUEUE_NAME_PREFIX = 'shelf-test-';
+process.env.QUEUE_AGE_METRICS = 'cloudwatch';
