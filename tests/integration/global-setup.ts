@@ -48,6 +48,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.SHELF_TEST_REGION = shelf.region;
   process.env.SHELF_TEST_SQS_URL = shelf.endpoints.sqs;
   process.env.SHELF_TEST_LAMBDA_URL = shelf.lambdaEndpoint;
+  // The local ALB listener (infra/local/aws/alb/): the operations endpoint.
+  process.env.SHELF_TEST_ALB_URL = shelf.endpoints.alb;
   process.env.SHELF_TEST_S3_URL = shelf.endpoints.s3;
   process.env.SHELF_TEST_IMPORT_QUEUE_URL = shelf.resources.get('ImportQueue')!.ref;
   process.env.SHELF_TEST_IMPORT_DLQ_URL = shelf.resources.get('ImportDeadLetterQueue')!.ref;

@@ -71,6 +71,8 @@ function grouped(pairs: [string, string][]): Record<string, string[]> {
 
 export interface HttpAnswer {
   statusCode: number;
+  /** The reason phrase of the status line: the function's statusDescription, after its code. */
+  statusMessage?: string;
   headers: [string, string][];
   body: Buffer;
 }
@@ -93,7 +95,14 @@ export function httpAnswer(invocation: Invocation, target: AlbTarget): HttpAnswe
       )
     : Object.entries((result.headers ?? {}) as Record<string, unknown>).map(([name, value]) => [name, String(value)]);
   const body = typeof result.body === 'string' ? result.body : '';
-  return { statusCode, headers, body: Buffer.from(body, result.isBase64Encoded === true ? 'base64' : 'utf8') };
+  const description = typeof result.statusDescription === 'string' ? result.statusDescription : '';
+  const statusMessage = description.startsWith(`${statusCode} `) ? description.slice(4) : undefined;
+  return {
+    statusCode,
+    ...(statusMessage ? { statusMessage } : {}),
+    headers,
+    body: Buffer.from(body, result.isBase64Encoded === true ? 'base64' : 'utf8'),
+  };
 }
 
 type Invoke = (functionKey: string, event: unknown) => Promise<Invocation>;
@@ -158,8 +167,9 @@ export async function startAlbListener(port: number): Promise<RunningListener> {
     request.on('end', () => {
       answer(request, Buffer.concat(chunks))
         .catch(() => plain(502))
-        .then(({ statusCode, headers, body }) => {
+        .then(({ statusCode, statusMessage, headers, body }) => {
           response.statusCode = statusCode;
+          if (statusMessage) response.statusMessage = statusMessage;
           for (const [name, value] of headers) response.appendHeader(name, value);
           response.setHeader('content-length', body.length);
           response.end(request.method === 'HEAD' ? undefined : body);
