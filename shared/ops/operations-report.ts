@@ -27,8 +27,9 @@ export async function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>,
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const error = new Error(`no answer within ${ms} ms`);
-      controller.abort(error);
+      // Rejected before the abort: the report says the deadline passed, not how the work gave up.
       reject(error);
+      controller.abort(error);
     }, ms);
   });
   try {
