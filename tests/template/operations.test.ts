@@ -4,8 +4,11 @@
  * VPC only, forwarding /ops/* to a Lambda target group with multi-value headers; the function
  * exists on every stage, and its role reads the stack's queues and nothing else.
  */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { migrationsPath, readMigrations } from '../../shared/adapters/postgres/migrator';
 import { readTemplate, render, resourcesOfType } from './cloudformation';
-import { packagedTemplatePath } from './global-setup';
+import { packageDir, packagedTemplatePath } from './global-setup';
 
 const template = readTemplate(packagedTemplatePath) as ReturnType<typeof readTemplate> & {
   Parameters: Record<string, { Default: string }>;
@@ -134,5 +137,13 @@ describe('the operations endpoint', () => {
     expect(queues.length).toBeGreaterThan(0);
     for (const [id, queue] of queues)
       expect([id, render(queue.Properties!.QueueName)]).toEqual([id, expect.stringMatching(/^shelf-dev-/)]);
+  });
+
+  it('carries the migrations in its zip, where the bundled migrator reads the ones the schema is compared with', () => {
+    const zip = join(packageDir, (resource(functionId).Properties!.Code.S3Key as string).split('/').at(-1)!);
+    const entries = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).trim().split('\n');
+    expect(entries.filter((e) => e.endsWith('.sql'))).toEqual(
+      readMigrations().map((m) => `${migrationsPath}/${m.name}`),
+    );
   });
 });

@@ -30,6 +30,8 @@ export type AlbAction = AlbTarget | FixedResponse;
 
 export interface AlbRule {
   priority: number;
+  /** As declared, e.g. `/ops/*`. */
+  paths: string[];
   /** Any of these matches (ALB: case-sensitive, `*` any characters, `?` one). */
   pathPatterns: RegExp[];
   /** Upper case; undefined: any method. */
@@ -103,12 +105,15 @@ function rule(config: ServiceConfig, declared: CfnResource, resources: Record<st
   }[];
   const built: AlbRule = {
     priority: Number(properties.Priority),
+    paths: [],
     pathPatterns: [],
     action: action(config, ((properties.Actions ?? []) as Record<string, unknown>[])[0] ?? {}, resources),
   };
   for (const condition of conditions) {
     if (condition.Field === 'path-pattern') {
-      built.pathPatterns.push(...(condition.PathPatternConfig?.Values ?? condition.Values ?? []).map(pathPattern));
+      const values = condition.PathPatternConfig?.Values ?? condition.Values ?? [];
+      built.paths.push(...values);
+      built.pathPatterns.push(...values.map(pathPattern));
     } else if (condition.Field === 'http-request-method') {
       built.methods = (condition.HttpRequestMethodConfig?.Values ?? []).map((m) => m.toUpperCase());
     } else {

@@ -36,9 +36,7 @@ export const alb: LocalService<StartedAlb, 'alb'> = {
     const [listener] = listeners;
     started.listener.serve(listener, (functionKey, event) => invoke(functionKey, event));
     const forwards = (listener?.rules ?? []).flatMap((rule) =>
-      rule.action.kind === 'forward'
-        ? [`ALB ${rule.pathPatterns.map((p) => p.source).join(' ')} → ${rule.action.functionKey}`]
-        : [],
+      rule.action.kind === 'forward' ? [`ALB ${rule.paths.join(' ') || '*'} → ${rule.action.functionKey}`] : [],
     );
     return Promise.resolve({
       sources: listener ? forwards : ['ALB: no load balancer on this stage (every path is a 404)'],
