@@ -3,7 +3,7 @@
 // description), that nothing internal leaks, and the headers a route sees in either form.
 import { NotFoundError } from '../../../shared/errors';
 import { metrics } from '../../../shared/observability';
-import { albRoutes, statusDescription, type AlbRequest, type AlbResult } from '../../../shared/triggers/alb-route';
+import { albRoutes, statusDescription, type AlbRequest } from '../../../shared/triggers/alb-route';
 import headersOnlySample from '../../fixtures/events/alb-lambda-target-request-headers-only.json';
 import multiValueSample from '../../fixtures/events/alb-lambda-target-request-multivalue-headers.json';
 import { lambdaContext } from '../../helpers/http-events';
@@ -22,7 +22,7 @@ const handler = albRoutes({
     PUT: () => Promise.resolve({ statusCode: 204 }),
   },
 });
-const call = async (event: unknown) => (await handler(event, lambdaContext())) as AlbResult;
+const call = async (event: unknown) => await handler(event, lambdaContext());
 const at = <S extends object>(sample: S, path: string, method = 'GET') => ({
   ...structuredClone(sample),
   path,
