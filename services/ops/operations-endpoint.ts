@@ -6,7 +6,7 @@ import { migrationStatus, readMigrations } from '../../shared/adapters/postgres/
 import { createPool } from '../../shared/adapters/postgres/pool';
 import { sqs } from '../../shared/adapters/sqs/client';
 import { SqsQueueMonitor } from '../../shared/adapters/sqs/queue-monitor';
-import { config } from '../../shared/config';
+import { config, ConfigError } from '../../shared/config';
 import { ok } from '../../shared/http/responses';
 import type { OperationsPorts } from '../../shared/ops/operations-ports';
 import { healthReport, queueReport } from '../../shared/ops/operations-report';
@@ -17,13 +17,20 @@ import { albRoutes } from '../../shared/triggers/alb-route';
 const migrations = readMigrations();
 const pool = createPool();
 
+const ageSources = {
+  cloudwatch: () => new CloudWatchQueueAges(cloudWatch),
+  none: () => noQueueAgeMetrics('no CloudWatch metrics on this stage (QUEUE_AGE_METRICS=none)'),
+};
+const ageSource = config('queueAgeMetrics');
+// A misspelt source fails the cold start, not every report with a puzzling reason.
+if (!Object.hasOwn(ageSources, ageSource)) {
+  throw new ConfigError(`QUEUE_AGE_METRICS must be ${Object.keys(ageSources).join(' or ')}, not "${ageSource}"`);
+}
+
 const ports: OperationsPorts = {
   schema: { schemaStatus: () => migrationStatus(pool, migrations) },
   queues: new SqsQueueMonitor(sqs, config('queueNamePrefix')),
-  ages:
-    config('queueAgeMetrics') === 'cloudwatch'
-      ? new CloudWatchQueueAges(cloudWatch)
-      : noQueueAgeMetrics('no CloudWatch metrics on this stage (QUEUE_AGE_METRICS=none)'),
+  ages: ageSources[ageSource as keyof typeof ageSources](),
   workflows: noStateMachineDeclared,
 };
 

@@ -251,3 +251,17 @@ describe('refusals', () => {
     expect(bodyOf(answer)).toEqual({ error: { code: 'INTERNAL', message: 'Unexpected event', details: null } });
   });
 });
+
+describe('its configuration', () => {
+  afterEach(() => (process.env.QUEUE_AGE_METRICS = 'cloudwatch'));
+
+  it('refuses a misspelt QUEUE_AGE_METRICS when it loads, naming the values it takes', () => {
+    process.env.QUEUE_AGE_METRICS = 'cloudwach';
+
+    expect(() =>
+      jest.isolateModules(() => {
+        jest.requireActual('../../../services/ops/operations-endpoint');
+      }),
+    ).toThrow('QUEUE_AGE_METRICS must be cloudwatch or none, not "cloudwach"');
+  });
+});
