@@ -52,13 +52,20 @@ export interface CfnResource {
   Type: string;
   Properties?: Record<string, unknown>;
   DependsOn?: string | string[];
+  /** The name of a condition in `resources.Conditions`: the resource exists only when it holds. */
+  Condition?: string;
 }
 
 export interface ServiceConfig {
   service: string;
   provider: { region: string; stage: string; environment?: Record<string, unknown>; [key: string]: unknown };
   functions: Record<string, FunctionConfig>;
-  resources: { Resources: Record<string, CfnResource>; Outputs?: Record<string, unknown> };
+  resources: {
+    Resources: Record<string, CfnResource>;
+    Outputs?: Record<string, unknown>;
+    Parameters?: Record<string, { Default?: unknown }>;
+    Conditions?: Record<string, unknown>;
+  };
 }
 
 /** Environment for running the framework with no telemetry and no update notices. */

@@ -32,6 +32,8 @@ const variables = {
   inboundMailBucket: 'INBOUND_MAIL_BUCKET',
   restockSuppliers: 'RESTOCK_SUPPLIERS',
   restockMailAddress: 'RESTOCK_MAIL_ADDRESS',
+  queueNamePrefix: 'QUEUE_NAME_PREFIX',
+  queueAgeMetrics: 'QUEUE_AGE_METRICS',
 } as const;
 
 export type ConfigKey = keyof typeof variables;

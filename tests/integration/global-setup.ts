@@ -48,6 +48,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.SHELF_TEST_REGION = shelf.region;
   process.env.SHELF_TEST_SQS_URL = shelf.endpoints.sqs;
   process.env.SHELF_TEST_LAMBDA_URL = shelf.lambdaEndpoint;
+  // The local ALB listener (infra/local/aws/alb/): the operations endpoint.
+  process.env.SHELF_TEST_ALB_URL = shelf.endpoints.alb;
   process.env.SHELF_TEST_S3_URL = shelf.endpoints.s3;
   // Sent mail (SES's /store) and what SNS's e-mail subscribers received (/mail).
   process.env.SHELF_TEST_SES_URL = shelf.endpoints.ses;

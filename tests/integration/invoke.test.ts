@@ -35,6 +35,17 @@ describe('npm run invoke', () => {
     expect(JSON.parse(result.body)).toEqual({ status: 'ok', service: 'shelf', stage: 'local' });
   });
 
+  it("invokes an ALB target with AWS's multi-value ALB sample, its target group's", async () => {
+    const { code, stdout, stderr } = await invokeCommand(['operationsEndpoint']);
+
+    expect(stderr).toContain('Invoking operationsEndpoint with a sample alb event.');
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({ statusCode: 200, statusDescription: '200 OK' });
+    expect(result.multiValueHeaders['content-type']).toEqual(['application/json']);
+    expect(JSON.parse(result.body)).toMatchObject({ healthy: true, database: { migrated: true } });
+  });
+
   it('sends the event given on standard input', async () => {
     const { code, stdout } = await invokeCommand(['getHealth', '--event', '-'], '{}');
 

@@ -23,6 +23,7 @@ const postgresFunctions = [
   'ListOrdersLambdaFunction',
   'LoadImportChunkLambdaFunction',
   'MigrateDatabaseLambdaFunction',
+  'OperationsEndpointLambdaFunction',
   'PlaceOrderLambdaFunction',
   'ProjectCatalogLambdaFunction',
   'PublishDomainEventsLambdaFunction',
@@ -144,6 +145,9 @@ describe('the data tier', () => {
         ['s3', 'Gateway'],
         ['secretsmanager', 'Interface'],
         ['xray', 'Interface'],
+        // The operations endpoint's, only with its load balancer (tests/template/operations.test.ts).
+        ['sqs', 'Interface'],
+        ['monitoring', 'Interface'],
       ].sort(),
     );
   });

@@ -146,6 +146,8 @@ export const wildcardResourceActions: Record<string, string> = {
   'xray:PutTraceSegments': 'X-Ray has no resource-level permissions',
   'xray:PutTelemetryRecords': 'X-Ray has no resource-level permissions',
   'cloudwatch:PutMetricData': 'no resource-level permissions; the cloudwatch:namespace condition key narrows it',
+  'cloudwatch:GetMetricData': 'no resource-level permissions (the operations endpoint reads SQS metrics)',
+  'sqs:ListQueues': 'the one SQS action without resource-level permissions (the operations endpoint)',
   'ec2:CreateNetworkInterface': vpcNetworkInterfaces,
   'ec2:DescribeNetworkInterfaces': vpcNetworkInterfaces,
   'ec2:DescribeSubnets': vpcNetworkInterfaces,

@@ -31,3 +31,5 @@ process.env.OPS_ALERTS_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:shelf-tes
 process.env.INBOUND_MAIL_BUCKET = 'shelf-test-inbound-mail';
 process.env.RESTOCK_SUPPLIERS = 'supplier@example.com, Other.Supplier@Example.com';
 process.env.RESTOCK_MAIL_ADDRESS = 'restock@shop.example';
+process.env.QUEUE_NAME_PREFIX = 'shelf-test-';
+process.env.QUEUE_AGE_METRICS = 'cloudwatch';

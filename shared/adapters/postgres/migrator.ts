@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
+import type { SchemaStatus } from '../../ops/operations-ports';
 
 export interface Migration {
   name: string;
@@ -76,4 +77,33 @@ export async function migrate(pool: Pool, migrations: Migration[] = readMigratio
     await client.query(`SELECT pg_advisory_unlock(hashtext('shelf-migrations'))`).catch(() => undefined);
     client.release();
   }
+}
+
+/**
+ * The schema against `migrations` without changing it (the operations endpoint's health check,
+ * shared/ops/): which are applied, still pending, edited since, or unknown to this code. A
+ * database no migration ever ran on has no schema_migrations table: everything is pending.
+ */
+export async function migrationStatus(pool: Pool, migrations: Migration[] = readMigrations()): Promise<SchemaStatus> {
+  let rows: { name: string; checksum: string }[];
+  try {
+    ({ rows } = await pool.query<{ name: string; checksum: string }>('SELECT name, checksum FROM schema_migrations'));
+  } catch (error) {
+    // undefined_table
+    if ((error as { code?: string }).code !== '42P01') throw error;
+    rows = [];
+  }
+  const applied = new Map(rows.map((row) => [row.name, row.checksum]));
+  const shipped = new Set(migrations.map((m) => m.name));
+  return {
+    applied: rows.length,
+    pending: migrations.filter((m) => !applied.has(m.name)).map((m) => m.name),
+    changed: migrations
+      .filter((m) => applied.has(m.name) && applied.get(m.name) !== checksum(m.sql))
+      .map((m) => m.name),
+    unknown: rows
+      .map((row) => row.name)
+      .filter((name) => !shipped.has(name))
+      .sort(),
+  };
 }

@@ -2,6 +2,7 @@
 // (beside the module from source, under the task root in a packaged function), that no files at all
 // is an error, and that a failed migration is rolled back and named. Against a fake pg client; the
 // integration tests run it against PostgreSQL.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import type { Pool } from 'pg';
 import {
   defaultMigrationsDir,
   migrate,
+  migrationStatus,
   migrationsPath,
   readMigrations,
 } from '../../../shared/adapters/postgres/migrator';
@@ -81,5 +83,52 @@ describe('migrate', () => {
     expect((error.cause as { code: string }).code).toBe('42703');
     expect(queries.slice(-2)).toEqual(['ROLLBACK', "SELECT pg_advisory_unlock(hashtext('shelf-migrations'))"]);
     expect(released()).toBe(true);
+  });
+});
+
+describe("migrationStatus (the operations endpoint's schema check)", () => {
+  const sha256 = (sql: string) => createHash('sha256').update(sql).digest('hex');
+  const shipped = [
+    { name: '001-a.sql', sql: 'CREATE TABLE a (id int)' },
+    { name: '002-b.sql', sql: 'ALTER TABLE a ADD COLUMN y int' },
+    { name: '003-c.sql', sql: 'CREATE INDEX ON a (y)' },
+  ];
+  const poolAnswering = (answer: () => Promise<unknown>) => ({ query: answer }) as unknown as Pool;
+
+  it('names what is pending, what was edited after it was applied, and what this code does not ship', async () => {
+    const rows = [
+      { name: '001-a.sql', checksum: sha256(shipped[0]!.sql) },
+      { name: '002-b.sql', checksum: sha256('ALTER TABLE a ADD COLUMN x int') },
+      { name: '004-newer.sql', checksum: 'f00' },
+    ];
+
+    const status = await migrationStatus(
+      poolAnswering(() => Promise.resolve({ rows })),
+      shipped,
+    );
+
+    expect(status).toEqual({ applied: 3, pending: ['003-c.sql'], changed: ['002-b.sql'], unknown: ['004-newer.sql'] });
+  });
+
+  it('calls everything pending on a database no migration ever ran on (no schema_migrations table)', async () => {
+    const noTable = Object.assign(new Error('relation "schema_migrations" does not exist'), { code: '42P01' });
+
+    const status = await migrationStatus(
+      poolAnswering(() => Promise.reject(noTable)),
+      shipped,
+    );
+
+    expect(status).toEqual({ applied: 0, pending: ['001-a.sql', '002-b.sql', '003-c.sql'], changed: [], unknown: [] });
+  });
+
+  it('lets any other failure through: an unreachable database is not an empty one', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+
+    await expect(
+      migrationStatus(
+        poolAnswering(() => Promise.reject(refused)),
+        shipped,
+      ),
+    ).rejects.toThrow('ECONNREFUSED');
   });
 });
