@@ -29,6 +29,11 @@ const variables = {
   region: 'AWS_REGION',
   opsAlertsTopicArn: 'OPS_ALERTS_TOPIC_ARN',
   errorDigestsTable: 'ERROR_DIGESTS_TABLE',
+  stackName: 'STACK_NAME',
+  dbInstanceArn: 'DB_INSTANCE_ARN',
+  drRegion: 'DR_REGION',
+  drKmsKeyId: 'DR_KMS_KEY_ID',
+  snapshotRetentionDays: 'SNAPSHOT_RETENTION_DAYS',
 } as const;
 
 export type ConfigKey = keyof typeof variables;

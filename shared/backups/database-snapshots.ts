@@ -25,6 +25,8 @@ export interface SnapshotPolicy {
   stackName: string;
   /** Days a daily snapshot is kept (in both regions). */
   retentionDays: number;
+  /** Whether snapshots are copied to a disaster-recovery region (a sandbox may do without one). */
+  copyToDr: boolean;
 }
 
 export type SnapshotAction =
@@ -73,7 +75,7 @@ export function planSnapshots(
   const actions: SnapshotAction[] = [];
   if (!ownPrimary.some((s) => s.id === today)) actions.push({ kind: 'create', snapshotId: today });
   const copied = new Set(ownDr.map((s) => s.id));
-  for (const snapshot of ownPrimary) {
+  for (const snapshot of policy.copyToDr ? ownPrimary : []) {
     if (snapshot.status === 'available' && !expired(snapshot) && !copied.has(snapshot.id)) {
       actions.push({ kind: 'copy', snapshotId: snapshot.id });
     }
@@ -109,12 +111,12 @@ export interface SnapshotRun {
 }
 
 /**
- * One run: lists both regions, then does every action of the plan. One failing action does not
+ * One run: lists both regions (the stack's alone without a disaster-recovery region), then does every action of the plan. One failing action does not
  * stop the others (a failed copy must not keep old snapshots from being deleted, nor today's from
  * being made); the run reports what failed, and the caller fails the invocation if anything did.
  */
 export async function runSnapshots(service: SnapshotService, policy: SnapshotPolicy, now: Date): Promise<SnapshotRun> {
-  const [primary, dr] = await Promise.all([service.list('primary'), service.list('dr')]);
+  const [primary, dr] = await Promise.all([service.list('primary'), policy.copyToDr ? service.list('dr') : []]);
   const actions = planSnapshots(policy, now, primary, dr);
   const failed: SnapshotRun['failed'] = [];
   for (const action of actions) {
@@ -127,4 +129,20 @@ export async function runSnapshots(service: SnapshotService, policy: SnapshotPol
     }
   }
   return { actions, failed };
+}
+
+const describeAction = (action: SnapshotAction) =>
+  action.kind === 'delete' ? `delete ${action.snapshotId} (${action.where})` : `${action.kind} ${action.snapshotId}`;
+
+/** A run some of whose actions failed: the invocation fails with it, so that it is retried. */
+export class SnapshotActionsFailedError extends Error {
+  override readonly name = 'SnapshotActionsFailedError';
+
+  constructor(readonly failed: SnapshotRun['failed']) {
+    super(
+      `${failed.length} snapshot action(s) failed: ${failed
+        .map((f) => `${describeAction(f.action)}: ${f.reason}`)
+        .join('; ')}`,
+    );
+  }
 }
