@@ -206,7 +206,7 @@ describe('snapshotDatabase', () => {
     snapshotsIn(primary, []);
     snapshotsIn(dr, []);
 
-    await expect(run(event)).rejects.toThrow();
+    await expect(run(event)).rejects.toThrow('Not an EventBridge scheduled event');
     expect(primary).not.toHaveReceivedAnyCommand();
     expect(dr).not.toHaveReceivedAnyCommand();
   });
