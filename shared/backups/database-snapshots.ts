@@ -6,8 +6,9 @@
  * - today's manual snapshot of the stack's instance, `<stack>-daily-<yyyy-mm-dd>`, is created
  *   unless it exists (a retried run creates nothing twice);
  * - every daily snapshot that is `available` in the stack's region and missing from the
- *   disaster-recovery region is copied there. A snapshot takes minutes to become available, so
- *   today's is copied by tomorrow's run: the copy is at most a day behind, and no run polls RDS;
+ *   disaster-recovery region, if the stack has one, is copied there. A snapshot takes minutes to
+ *   become available, so today's is copied by tomorrow's run: the copy is at most a day behind,
+ *   and no run polls RDS;
  * - daily snapshots older than the retention are deleted in both regions, except the newest
  *   available one of each region: if the snapshots ever stop being made, the last good one stays.
  *
@@ -111,9 +112,10 @@ export interface SnapshotRun {
 }
 
 /**
- * One run: lists both regions (the stack's alone without a disaster-recovery region), then does every action of the plan. One failing action does not
- * stop the others (a failed copy must not keep old snapshots from being deleted, nor today's from
- * being made); the run reports what failed, and the caller fails the invocation if anything did.
+ * One run: lists both regions (the stack's alone without a disaster-recovery region), then does
+ * every action of the plan. One failing action does not stop the others (a failed copy must not
+ * keep old snapshots from being deleted, nor today's from being made); the run reports what failed,
+ * and the caller fails the invocation if anything did.
  */
 export async function runSnapshots(service: SnapshotService, policy: SnapshotPolicy, now: Date): Promise<SnapshotRun> {
   const [primary, dr] = await Promise.all([service.list('primary'), policy.copyToDr ? service.list('dr') : []]);
