@@ -8,7 +8,7 @@
  */
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { observedHandler } from './observed-handler';
 
 export type ScheduledEvent = z.infer<typeof EventBridgeSchema>;
