@@ -34,6 +34,11 @@ const variables = {
   restockMailAddress: 'RESTOCK_MAIL_ADDRESS',
   queueNamePrefix: 'QUEUE_NAME_PREFIX',
   queueAgeMetrics: 'QUEUE_AGE_METRICS',
+  stackName: 'STACK_NAME',
+  dbInstanceArn: 'DB_INSTANCE_ARN',
+  drRegion: 'DR_REGION',
+  drKmsKeyId: 'DR_KMS_KEY_ID',
+  snapshotRetentionDays: 'SNAPSHOT_RETENTION_DAYS',
 } as const;
 
 export type ConfigKey = keyof typeof variables;

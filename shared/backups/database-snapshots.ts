@@ -6,8 +6,9 @@
  * - today's manual snapshot of the stack's instance, `<stack>-daily-<yyyy-mm-dd>`, is created
  *   unless it exists (a retried run creates nothing twice);
  * - every daily snapshot that is `available` in the stack's region and missing from the
- *   disaster-recovery region is copied there. A snapshot takes minutes to become available, so
- *   today's is copied by tomorrow's run: the copy is at most a day behind, and no run polls RDS;
+ *   disaster-recovery region, if the stack has one, is copied there. A snapshot takes minutes to
+ *   become available, so today's is copied by tomorrow's run: the copy is at most a day behind,
+ *   and no run polls RDS;
  * - daily snapshots older than the retention are deleted in both regions, except the newest
  *   available one of each region: if the snapshots ever stop being made, the last good one stays.
  *
@@ -25,6 +26,8 @@ export interface SnapshotPolicy {
   stackName: string;
   /** Days a daily snapshot is kept (in both regions). */
   retentionDays: number;
+  /** Whether snapshots are copied to a disaster-recovery region (a sandbox may do without one). */
+  copyToDr: boolean;
 }
 
 export type SnapshotAction =
@@ -73,7 +76,7 @@ export function planSnapshots(
   const actions: SnapshotAction[] = [];
   if (!ownPrimary.some((s) => s.id === today)) actions.push({ kind: 'create', snapshotId: today });
   const copied = new Set(ownDr.map((s) => s.id));
-  for (const snapshot of ownPrimary) {
+  for (const snapshot of policy.copyToDr ? ownPrimary : []) {
     if (snapshot.status === 'available' && !expired(snapshot) && !copied.has(snapshot.id)) {
       actions.push({ kind: 'copy', snapshotId: snapshot.id });
     }
@@ -109,12 +112,13 @@ export interface SnapshotRun {
 }
 
 /**
- * One run: lists both regions, then does every action of the plan. One failing action does not
- * stop the others (a failed copy must not keep old snapshots from being deleted, nor today's from
- * being made); the run reports what failed, and the caller fails the invocation if anything did.
+ * One run: lists both regions (the stack's alone without a disaster-recovery region), then does
+ * every action of the plan. One failing action does not stop the others (a failed copy must not
+ * keep old snapshots from being deleted, nor today's from being made); the run reports what failed,
+ * and the caller fails the invocation if anything did.
  */
 export async function runSnapshots(service: SnapshotService, policy: SnapshotPolicy, now: Date): Promise<SnapshotRun> {
-  const [primary, dr] = await Promise.all([service.list('primary'), service.list('dr')]);
+  const [primary, dr] = await Promise.all([service.list('primary'), policy.copyToDr ? service.list('dr') : []]);
   const actions = planSnapshots(policy, now, primary, dr);
   const failed: SnapshotRun['failed'] = [];
   for (const action of actions) {
@@ -127,4 +131,20 @@ export async function runSnapshots(service: SnapshotService, policy: SnapshotPol
     }
   }
   return { actions, failed };
+}
+
+const describeAction = (action: SnapshotAction) =>
+  action.kind === 'delete' ? `delete ${action.snapshotId} (${action.where})` : `${action.kind} ${action.snapshotId}`;
+
+/** A run some of whose actions failed: the invocation fails with it, so that it is retried. */
+export class SnapshotActionsFailedError extends Error {
+  override readonly name = 'SnapshotActionsFailedError';
+
+  constructor(readonly failed: SnapshotRun['failed']) {
+    super(
+      `${failed.length} snapshot action(s) failed: ${failed
+        .map((f) => `${describeAction(f.action)}: ${f.reason}`)
+        .join('; ')}`,
+    );
+  }
 }

@@ -9,7 +9,7 @@ import {
   type SnapshotService,
 } from '../../../shared/backups/database-snapshots';
 
-const policy = { stackName: 'shelf-prod', retentionDays: 7 };
+const policy = { stackName: 'shelf-prod', retentionDays: 7, copyToDr: true };
 const now = new Date('2026-12-03T03:00:12Z');
 const daily = (day: string, status = 'available'): DbSnapshot => ({ id: `shelf-prod-daily-${day}`, status });
 
@@ -67,6 +67,15 @@ describe('planSnapshots', () => {
     expect(planSnapshots(policy, now, [daily('2026-12-03'), ...others], [daily('2026-12-03'), ...others])).toEqual([]);
   });
 
+  it('copies nothing without a disaster-recovery region, and still deletes what is past the retention', () => {
+    const primary = [daily('2026-12-02'), daily('2026-11-25'), daily('2026-11-01')];
+    expect(planSnapshots({ ...policy, copyToDr: false }, now, primary, [])).toEqual([
+      { kind: 'create', snapshotId: 'shelf-prod-daily-2026-12-03' },
+      { kind: 'delete', where: 'primary', snapshotId: 'shelf-prod-daily-2026-11-25' },
+      { kind: 'delete', where: 'primary', snapshotId: 'shelf-prod-daily-2026-11-01' },
+    ]);
+  });
+
   it.each([0, -1, 1.5, Number.NaN])('refuses a retention of %s days', (retentionDays) => {
     expect(() => planSnapshots({ ...policy, retentionDays }, now, [], [])).toThrow(
       'retentionDays must be a whole number of days, at least 1',
@@ -111,6 +120,16 @@ describe('runSnapshots', () => {
         reason: 'SnapshotQuotaExceededFault: Quota exceeded',
       },
     ]);
+  });
+
+  it('never lists the disaster-recovery region when there is none', async () => {
+    const { service } = fakeService([daily('2026-12-02')], []);
+    const list = jest.spyOn(service, 'list');
+
+    const run = await runSnapshots(service, { ...policy, copyToDr: false }, now);
+
+    expect(list.mock.calls).toEqual([['primary']]);
+    expect(run.actions).toEqual([{ kind: 'create', snapshotId: 'shelf-prod-daily-2026-12-03' }]);
   });
 
   it('does nothing when a region cannot be listed', async () => {

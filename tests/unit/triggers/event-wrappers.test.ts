@@ -47,7 +47,12 @@ describe('scheduled', () => {
     const handle = jest.fn();
     const handler = scheduled(handle);
 
-    await expect(handler(structuredClone(s3Sample), lambdaContext())).rejects.toThrow();
+    await expect(handler(structuredClone(s3Sample), lambdaContext())).rejects.toThrow(
+      expect.objectContaining({
+        name: 'InvalidScheduledEventError',
+        message: expect.stringMatching(/^Not an EventBridge scheduled event: .*→ at time/s),
+      }),
+    );
     expect(handle).not.toHaveBeenCalled();
   });
 });
