@@ -10,4 +10,6 @@ export const changedBy = {
   import: (importId: string) => `import:${importId}`,
   /** Stock taken by an order (POST /orders). */
   order: (orderId: string) => `order:${orderId}`,
+  /** Stock put back by the cancellation of an order (the order fulfilment's compensation). */
+  orderCancelled: (orderId: string) => `order-cancelled:${orderId}`,
 } as const;
