@@ -9,34 +9,25 @@
  * thrown error's `name`): the names below are the contract between this code and the definition.
  */
 import * as z from 'zod';
+import { namedError } from '../errors';
 
 /** Passes: the state machine retries it with back-off and jitter (Retry). */
-export class PaymentProviderUnavailableError extends Error {
-  override readonly name = 'PaymentProviderUnavailable';
-}
+export class PaymentProviderUnavailableError extends namedError('PaymentProviderUnavailable') {}
 
 /** The provider refused the charge: never retried, caught and compensated (Catch). */
-export class PaymentDeclinedError extends Error {
-  override readonly name = 'PaymentDeclined';
-}
+export class PaymentDeclinedError extends namedError('PaymentDeclined') {}
 
 /** The carrier refused the parcel: never retried, caught and compensated. */
-export class ShipmentRefusedError extends Error {
-  override readonly name = 'ShipmentRefused';
-}
+export class ShipmentRefusedError extends namedError('ShipmentRefused') {}
 
 /** The carrier did not answer: retried. */
-export class CarrierUnavailableError extends Error {
-  override readonly name = 'CarrierUnavailable';
-}
+export class CarrierUnavailableError extends namedError('CarrierUnavailable') {}
 
 /**
  * The order is not in a status this step can move it from (e.g. paying a cancelled order, or
  * cancelling a shipped one): a second execution for one order, or a step run by hand. Not retried.
  */
-export class OrderNotFulfillableError extends Error {
-  override readonly name = 'OrderNotFulfillable';
-}
+export class OrderNotFulfillableError extends namedError('OrderNotFulfillable') {}
 
 /** What every task receives: the order, by id (tasks read the order itself from PostgreSQL). */
 export const fulfilmentTaskInput = z.object({ orderId: z.uuid({ message: 'must be an order id (a UUID)' }) });

@@ -9,12 +9,11 @@
  */
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod';
+import { namedError } from '../errors';
 import { observedHandler } from './observed-handler';
 
 /** The state's input is not what this task takes: a wiring mistake, never retried. */
-export class InvalidTaskInputError extends Error {
-  override readonly name = 'InvalidTaskInput';
-}
+export class InvalidTaskInputError extends namedError('InvalidTaskInput') {}
 
 export function stateMachineTask<S extends z.ZodType, R>(
   schema: S,

@@ -18,15 +18,20 @@ const statementsOf = (role: { Properties?: Record<string, any> }) =>
 
 const postgresFunctions = [
   'BuildSalesReportLambdaFunction',
+  'CancelOrderLambdaFunction',
   'DeleteProductLambdaFunction',
   'GetOrderLambdaFunction',
   'ListOrdersLambdaFunction',
   'LoadImportChunkLambdaFunction',
   'MigrateDatabaseLambdaFunction',
+  'NotifyCustomerLambdaFunction',
   'PlaceOrderLambdaFunction',
   'ProjectCatalogLambdaFunction',
   'PublishDomainEventsLambdaFunction',
   'PutProductLambdaFunction',
+  'RefundPaymentLambdaFunction',
+  'ShipOrderLambdaFunction',
+  'TakePaymentLambdaFunction',
 ];
 
 describe('the data tier', () => {

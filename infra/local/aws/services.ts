@@ -16,6 +16,7 @@ import { eventbridgeService } from './eventbridge/service';
 import { createFirehoseService, sdkKinesisRecordParts } from './firehose/service';
 import { kinesisReader, kinesisService } from './kinesis/service';
 import { logsService } from './logs/service';
+import { stepFunctions } from './stepfunctions/service';
 
 // Firehose reads a Kinesis source through the kinesis module's reader: the one place they meet.
 const firehose = createFirehoseService({
@@ -36,6 +37,8 @@ export const services = [
   kinesisService,
   firehose,
   logsService,
+  // After the services its definitions may name; its executions start from EventBridge rules.
+  stepFunctions,
 ] as const;
 
 export type ServiceName = (typeof services)[number]['name'];
