@@ -88,15 +88,12 @@ export class Executions {
       history: [],
     };
     this.all.push(execution);
-    const run = new StateMachine(machine.definition).run(
-      input,
-      {
-        overrides: { taskResourceLocalHandlers: machine.handlers },
-        context: {
-          Execution: { Id: execution.executionArn, Name: name, Input: input, StartTime: execution.startDate },
-        },
+    const run = new StateMachine(machine.definition).run(input, {
+      overrides: { taskResourceLocalHandlers: machine.handlers },
+      context: {
+        Execution: { Id: execution.executionArn, Name: name, Input: input, StartTime: execution.startDate },
       },
-    );
+    });
     const record = async () => {
       for await (const event of run.eventLogs) {
         const { timestamp, ...rest } = event;
