@@ -95,6 +95,9 @@ describe('lambdaErrorName', () => {
 });
 
 describe('executions', () => {
+  // A retry waits up to its IntervalSeconds (1 s, the least ASL allows); a loaded machine is slower.
+  jest.setTimeout(20_000);
+
   it('retries a transient error, then succeeds, keeping the history', async () => {
     const invoke = jest
       .fn<Promise<Invocation>, [string, unknown]>()
