@@ -88,3 +88,15 @@ export class NotStoredError extends DomainError {
     super(message, details);
   }
 }
+
+/**
+ * A base for errors whose `name` is a contract with something outside the code (a Step Functions
+ * Retry or Catch matches a task's error by it). The name is on the prototype, so it is in place
+ * when the stack trace is captured and heads its first line too: that line survives where the
+ * name does not (an error cloned between threads keeps its message and stack only).
+ */
+export function namedError(name: string): new (message?: string) => Error {
+  const NamedError = class extends Error {};
+  Object.defineProperty(NamedError.prototype, 'name', { value: name, writable: true, configurable: true });
+  return NamedError;
+}

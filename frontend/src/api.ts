@@ -108,6 +108,7 @@ export function createApi(baseUrl: string) {
     placeOrder: (lines: { sku: string; quantity: number }[], idempotencyKey: string) =>
       call<Order>('POST', '/orders', { lines }, { 'idempotency-key': idempotencyKey }),
     listOrders: (cursor?: string) => call<Page<Order>>('GET', `/orders${query({ cursor, limit: 10 })}`),
+    getOrder: (orderId: string) => call<Order>('GET', `/orders/${encodeURIComponent(orderId)}`),
     createImport: (fileName: string, contentType: string) =>
       call<CreatedImport>('POST', '/imports', { fileName, contentType }),
     getImport: (importId: string) => call<ImportJob>('GET', `/imports/${encodeURIComponent(importId)}`),

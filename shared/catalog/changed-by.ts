@@ -12,4 +12,6 @@ export const changedBy = {
   order: (orderId: string) => `order:${orderId}`,
   /** Stock a supplier's restock note added (restock@ mail): the supplier's address. */
   supplier: (address: string) => `supplier:${address}`,
+  /** Stock put back by the cancellation of an order (the order fulfilment's compensation). */
+  orderCancelled: (orderId: string) => `order-cancelled:${orderId}`,
 } as const;

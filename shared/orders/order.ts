@@ -17,7 +17,11 @@ export const placeOrderBodySchema = z.strictObject({
 
 export type OrderLineInput = z.infer<typeof orderLineInputSchema>;
 
-export type OrderStatus = 'PLACED';
+/**
+ * PLACED (stock reserved) → PAID → SHIPPED, or CANCELLED with a reason and the stock put back: the
+ * order fulfilment state machine moves it (shared/fulfilment/, docs/architecture.md).
+ */
+export type OrderStatus = 'PLACED' | 'PAID' | 'SHIPPED' | 'CANCELLED';
 
 /** Who places an order: the caller, and where their confirmation goes (their token's e-mail). */
 export interface OrderCustomer {
@@ -41,6 +45,10 @@ export interface Order {
   currency: string;
   lines: OrderLine[];
   createdAt: string;
+  /** The carrier's tracking id, once SHIPPED. */
+  trackingId: string | null;
+  /** Why it was CANCELLED, for the shopper. */
+  cancellationReason: string | null;
 }
 
 export interface OrderPage {

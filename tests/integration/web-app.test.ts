@@ -178,6 +178,10 @@ it('lets a shopper find a product, order it, and see the order in "my orders"', 
   const order = page.getByRole('list', { name: 'Orders, newest first' }).getByRole('listitem').first();
   await order.getByText(`2 × Gooseneck ${word} (${sku})`).waitFor();
   await shot('14-my-orders');
+  // The fulfilment workflow takes it on to SHIPPED (lab 17); the page follows it there.
+  await order.getByText('SHIPPED', { exact: true }).waitFor({ timeout: 30_000 });
+  await order.getByText(/^Shipped: tracking id SIM[0-9A-F]{12}$/).waitFor();
+  await shot('14b-my-orders-shipped');
 
   // Its confirmation: mailed to the shopper's address, readable in the local mailbox the notice links.
   await page.getByText(`Its confirmation is on its way to ${shopper}@example.com`).waitFor();

@@ -18,17 +18,22 @@ const statementsOf = (role: { Properties?: Record<string, any> }) =>
 
 const postgresFunctions = [
   'BuildSalesReportLambdaFunction',
+  'CancelOrderLambdaFunction',
   'DeleteProductLambdaFunction',
   'GetOrderLambdaFunction',
   'ListOrdersLambdaFunction',
   'LoadImportChunkLambdaFunction',
   'MigrateDatabaseLambdaFunction',
   'OperationsEndpointLambdaFunction',
+  'NotifyCustomerLambdaFunction',
   'PlaceOrderLambdaFunction',
   'ProjectCatalogLambdaFunction',
   'PublishDomainEventsLambdaFunction',
   'PutProductLambdaFunction',
   'ReceiveRestockMailLambdaFunction',
+  'RefundPaymentLambdaFunction',
+  'ShipOrderLambdaFunction',
+  'TakePaymentLambdaFunction',
 ];
 
 describe('the data tier', () => {

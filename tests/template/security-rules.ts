@@ -142,9 +142,23 @@ const vpcNetworkInterfaces =
  * since 2024); infra/package/tidy-roles-plugin.ts puts them in VPC functions' roles instead of
  * that managed policy.
  */
+const stepFunctionsLogDelivery =
+  'CloudWatch Logs vended log delivery has no resource-level permissions (Step Functions logging)';
+
 export const wildcardResourceActions: Record<string, string> = {
   'xray:PutTraceSegments': 'X-Ray has no resource-level permissions',
   'xray:PutTelemetryRecords': 'X-Ray has no resource-level permissions',
+  'xray:GetSamplingRules': 'X-Ray has no resource-level permissions (a traced state machine needs it)',
+  'xray:GetSamplingTargets': 'X-Ray has no resource-level permissions (a traced state machine needs it)',
+  // A state machine's logging (infra/resources/fulfilment.yml): AWS documents these on "*".
+  'logs:CreateLogDelivery': stepFunctionsLogDelivery,
+  'logs:GetLogDelivery': stepFunctionsLogDelivery,
+  'logs:UpdateLogDelivery': stepFunctionsLogDelivery,
+  'logs:DeleteLogDelivery': stepFunctionsLogDelivery,
+  'logs:ListLogDeliveries': stepFunctionsLogDelivery,
+  'logs:PutResourcePolicy': stepFunctionsLogDelivery,
+  'logs:DescribeResourcePolicies': stepFunctionsLogDelivery,
+  'logs:DescribeLogGroups': stepFunctionsLogDelivery,
   'cloudwatch:PutMetricData': 'no resource-level permissions; the cloudwatch:namespace condition key narrows it',
   'cloudwatch:GetMetricData': 'no resource-level permissions (the operations endpoint reads SQS metrics)',
   'sqs:ListQueues': 'the one SQS action without resource-level permissions (the operations endpoint)',

@@ -17,6 +17,7 @@ import { eventbridgeService } from './eventbridge/service';
 import { createFirehoseService, sdkKinesisRecordParts } from './firehose/service';
 import { kinesisReader, kinesisService } from './kinesis/service';
 import { logsService } from './logs/service';
+import { stepFunctions } from './stepfunctions/service';
 
 // Firehose reads a Kinesis source through the kinesis module's reader: the one place they meet.
 const firehose = createFirehoseService({
@@ -39,6 +40,8 @@ export const services = [
   logsService,
   // The internal operations endpoint's load balancer (infra/resources/operations.yml).
   alb,
+  // After the services its definitions may name; its executions start from EventBridge rules.
+  stepFunctions,
 ] as const;
 
 export type ServiceName = (typeof services)[number]['name'];

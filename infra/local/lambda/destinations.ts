@@ -2,8 +2,8 @@
  * Where Lambda sends a record of what it did: an asynchronous invocation's on-success and
  * on-failure destinations and its function's dead-letter queue (async-invoke.ts), a stream
  * mapping's on-failure destination (event-source-poller.ts). Delivery goes by the ARN's service:
- * each service module that can receive registers how (SQS and SNS today; EventBridge and Lambda
- * add theirs in their own modules), so the cores never name a service.
+ * each service module that can receive registers how (SQS and SNS today, Step Functions starting an
+ * execution; EventBridge and Lambda add theirs in their own modules), so the cores never name a service.
  * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
  */
 import type { DestinationConfig, ServiceConfig } from '../../service-config';

@@ -13,7 +13,7 @@ import type { Order, OrderCustomer, OrderLine, OrderLineInput, OrderPage } from 
 import type { OrderStore, PlacedOrder } from '../../orders/order-ports';
 import { queueDomainEvents } from './domain-event-outbox';
 
-interface OrderRow {
+export interface OrderRow {
   order_id: string;
   seq: string;
   customer_id: string;
@@ -21,18 +21,22 @@ interface OrderRow {
   currency: string;
   total_cents: string;
   created_at: Date;
+  tracking_id: string | null;
+  cancellation_reason: string | null;
   lines: OrderLine[];
 }
 
-const selectOrders = `
+/** Orders with their lines (fulfilment-store.ts reads them the same way). */
+export const selectOrders = `
   SELECT o.order_id, o.seq, o.customer_id, o.status, o.currency, o.total_cents, o.created_at,
+         o.tracking_id, o.cancellation_reason,
          json_agg(json_build_object(
            'sku', l.sku, 'name', l.name, 'quantity', l.quantity,
            'unitPriceCents', l.unit_price_cents, 'lineTotalCents', l.unit_price_cents * l.quantity
          ) ORDER BY l.line_no) AS lines
   FROM orders o JOIN order_lines l USING (order_id)`;
 
-function toOrder(row: OrderRow): Order {
+export function toOrder(row: OrderRow): Order {
   return {
     orderId: row.order_id,
     customerId: row.customer_id,
@@ -41,10 +45,12 @@ function toOrder(row: OrderRow): Order {
     currency: row.currency,
     lines: row.lines,
     createdAt: row.created_at.toISOString(),
+    trackingId: row.tracking_id,
+    cancellationReason: row.cancellation_reason,
   };
 }
 
-async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -148,6 +154,8 @@ export class PostgresOrderStore implements OrderStore {
         currency: products[0]!.currency,
         lines: orderLines,
         createdAt: rows[0]!.created_at.toISOString(),
+        trackingId: null,
+        cancellationReason: null,
       };
       const events = [
         orderPlaced({

@@ -18,6 +18,8 @@ export function anOrder(overrides: Partial<Order> = {}): Order {
       { sku: 'MUG-1', name: 'Mug', quantity: 1, unitPriceCents: 1000, lineTotalCents: 1000 },
     ],
     createdAt: '2026-11-28T10:00:00.000Z',
+    trackingId: null,
+    cancellationReason: null,
     ...overrides,
   };
 }

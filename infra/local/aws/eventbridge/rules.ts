@@ -8,7 +8,8 @@
  * compiles it to an AWS::Events::Rule with the function as target) and AWS::Events::Rule resources.
  * A Lambda target is invoked asynchronously, as EventBridge invokes it (the async-invoke core: the
  * function's retries, maximum event age, destinations); any other target (an SQS queue, an SNS
- * topic) gets the event through the destinations its service module registers.
+ * topic, a Step Functions state machine) gets the event through the destinations its service
+ * module registers.
  *
  * Locally, delivery to a target does not fail for want of capacity, so the target's RetryPolicy
  * (EventBridge retrying a throttled delivery) has nothing to do; its DeadLetterConfig receives what
