@@ -34,6 +34,7 @@ const variables = {
   restockMailAddress: 'RESTOCK_MAIL_ADDRESS',
   queueNamePrefix: 'QUEUE_NAME_PREFIX',
   queueAgeMetrics: 'QUEUE_AGE_METRICS',
+  stateMachineArns: 'STATE_MACHINE_ARNS',
   stackName: 'STACK_NAME',
   dbInstanceArn: 'DB_INSTANCE_ARN',
   drRegion: 'DR_REGION',

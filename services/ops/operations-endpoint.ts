@@ -2,36 +2,41 @@
 // (infra/resources/operations.yml): the operators' view of the database, the queues and the workflows.
 import { cloudWatch } from '../../shared/adapters/cloudwatch/client';
 import { CloudWatchQueueAges, noQueueAgeMetrics } from '../../shared/adapters/cloudwatch/queue-ages';
+import { CloudWatchWorkflowFailures, noWorkflowMetrics } from '../../shared/adapters/cloudwatch/workflow-failures';
 import { migrationStatus, readMigrations } from '../../shared/adapters/postgres/migrator';
 import { createPool } from '../../shared/adapters/postgres/pool';
 import { sqs } from '../../shared/adapters/sqs/client';
 import { SqsQueueMonitor } from '../../shared/adapters/sqs/queue-monitor';
-import { config, ConfigError } from '../../shared/config';
+import { config, ConfigError, optionalConfig } from '../../shared/config';
 import { ok } from '../../shared/http/responses';
 import type { OperationsPorts } from '../../shared/ops/operations-ports';
 import { healthReport, queueReport } from '../../shared/ops/operations-report';
-import { noStateMachineDeclared } from '../../shared/ops/workflow-failures';
 import { albRoutes } from '../../shared/triggers/alb-route';
 
 // The migrations this code ships with (in the function's zip, services/ops/functions.yml).
 const migrations = readMigrations();
 const pool = createPool();
 
-const ageSources = {
-  cloudwatch: () => new CloudWatchQueueAges(cloudWatch),
-  none: () => noQueueAgeMetrics('no CloudWatch metrics on this stage (QUEUE_AGE_METRICS=none)'),
+// The stack's state machines, whose failed executions the health report counts.
+const stateMachineArns = (optionalConfig('stateMachineArns') ?? '').split(',').filter(Boolean);
+const noMetrics = 'no CloudWatch metrics on this stage (QUEUE_AGE_METRICS=none)';
+const metricSources = {
+  cloudwatch: () => ({
+    ages: new CloudWatchQueueAges(cloudWatch),
+    workflows: new CloudWatchWorkflowFailures(cloudWatch, stateMachineArns),
+  }),
+  none: () => ({ ages: noQueueAgeMetrics(noMetrics), workflows: noWorkflowMetrics(stateMachineArns, noMetrics) }),
 };
-const ageSource = config('queueAgeMetrics');
+const metricSource = config('queueAgeMetrics');
 // A misspelt source fails the cold start, not every report with a puzzling reason.
-if (!Object.hasOwn(ageSources, ageSource)) {
-  throw new ConfigError(`QUEUE_AGE_METRICS must be ${Object.keys(ageSources).join(' or ')}, not "${ageSource}"`);
+if (!Object.hasOwn(metricSources, metricSource)) {
+  throw new ConfigError(`QUEUE_AGE_METRICS must be ${Object.keys(metricSources).join(' or ')}, not "${metricSource}"`);
 }
 
 const ports: OperationsPorts = {
   schema: { schemaStatus: () => migrationStatus(pool, migrations) },
   queues: new SqsQueueMonitor(sqs, config('queueNamePrefix')),
-  ages: ageSources[ageSource as keyof typeof ageSources](),
-  workflows: noStateMachineDeclared,
+  ...metricSources[metricSource as keyof typeof metricSources](),
 };
 
 export const handler = albRoutes({

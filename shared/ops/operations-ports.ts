@@ -52,6 +52,8 @@ export interface QueueAgeSource {
 /** Failed executions of the stack's state machines in the last hour, or why there is no count. */
 export type WorkflowFailures =
   | { declared: true; failedInLastHour: number; stateMachines: { arn: string; failed: number }[] }
+  /** State machines exist, but their failures cannot be counted here (no CloudWatch locally). */
+  | { declared: true; failedInLastHour: null; reason: string }
   | { declared: false; failedInLastHour: null; reason: string };
 
 export interface WorkflowMonitor {

@@ -176,6 +176,8 @@ export async function healthReport(ports: OperationsPorts, now: Date = new Date(
       warnings.push(`oldest message ages unavailable: ${queues.oldestMessageAge.unavailable}`);
   }
   if (workflows.declared === 'unknown') warnings.push(`workflow failures unreadable: ${workflows.error}`);
+  else if (workflows.declared && workflows.failedInLastHour === null)
+    warnings.push(`workflow failures unavailable: ${workflows.reason}`);
   else if (workflows.declared && workflows.failedInLastHour > 0)
     warnings.push(`${workflows.failedInLastHour} workflow execution(s) failed in the last hour`);
   return {

@@ -111,6 +111,20 @@ describe('the health report', () => {
     expect(failing.healthy).toBe(true);
   });
 
+  it('warns, still healthy, when state machines exist but their failures cannot be counted', async () => {
+    const report = await healthReport(
+      ports({
+        workflows: {
+          failuresSince: () =>
+            Promise.resolve({ declared: true, failedInLastHour: null, reason: 'no CloudWatch metrics on this stage' }),
+        },
+      }),
+    );
+
+    expect(report.healthy).toBe(true);
+    expect(report.warnings).toEqual(['workflow failures unavailable: no CloudWatch metrics on this stage']);
+  });
+
   it('flags migrations this code does not ship as a warning (a rolled-back deploy), not a failure', async () => {
     const report = await healthReport(
       ports({
