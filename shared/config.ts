@@ -29,6 +29,9 @@ const variables = {
   region: 'AWS_REGION',
   opsAlertsTopicArn: 'OPS_ALERTS_TOPIC_ARN',
   errorDigestsTable: 'ERROR_DIGESTS_TABLE',
+  signUpRateLimitsTable: 'SIGN_UP_RATE_LIMITS_TABLE',
+  signUpsPerDomainPerHour: 'SIGN_UPS_PER_DOMAIN_PER_HOUR',
+  createCustomerFunction: 'CREATE_CUSTOMER_FUNCTION',
 } as const;
 
 export type ConfigKey = keyof typeof variables;

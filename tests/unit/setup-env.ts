@@ -28,3 +28,6 @@ process.env.ORDER_CONFIRMATION_TEMPLATE = 'shelf-test-order-confirmation';
 process.env.MAIL_FROM = 'orders@example.com';
 process.env.ERROR_DIGESTS_TABLE = 'shelf-test-error-digests';
 process.env.OPS_ALERTS_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:shelf-test-ops-alerts';
+process.env.SIGN_UP_RATE_LIMITS_TABLE = 'shelf-test-sign-up-rate-limits';
+process.env.SIGN_UPS_PER_DOMAIN_PER_HOUR = '20';
+process.env.CREATE_CUSTOMER_FUNCTION = 'shelf-test-createCustomer';
