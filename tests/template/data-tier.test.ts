@@ -18,6 +18,7 @@ const statementsOf = (role: { Properties?: Record<string, any> }) =>
 
 const postgresFunctions = [
   'BuildSalesReportLambdaFunction',
+  'CreateCustomerLambdaFunction',
   'DeleteProductLambdaFunction',
   'GetOrderLambdaFunction',
   'ListOrdersLambdaFunction',
