@@ -6,6 +6,7 @@
  * may name an earlier one's (a stream's table, a subscription's queue). Adding a service: its
  * module, and one line here (docs/architecture.md, "Adding a service").
  */
+import { cognito } from './cognito/service';
 import { dynamodb } from './dynamodb/service';
 import { rds } from './rds/service';
 import { s3 } from './s3/service';
@@ -36,6 +37,8 @@ export const services = [
   kinesisService,
   firehose,
   logsService,
+  // The user pool's sign-up triggers; mails its codes through SES.
+  cognito,
 ] as const;
 
 export type ServiceName = (typeof services)[number]['name'];
