@@ -104,9 +104,16 @@ export const cognito: LocalService<StartedCognito, 'cognito'> = {
           'UnknownOperationException',
         );
       }
+      const operation = target.slice(targetPrefix.length);
+      // Admin operations are IAM-authorized (SigV4-signed by the SDK with the function's role);
+      // the browser's unsigned calls may only sign up and sign in, as in Cognito.
+      if (operation.startsWith('Admin') && !request.headers.authorization?.startsWith('AWS4-HMAC-SHA256')) {
+        const type = 'MissingAuthenticationTokenException';
+        return reply(400, { __type: type, message: 'Missing Authentication Token' }, type);
+      }
       readBody(request)
         .then(
-          (input) => pool.call(target.slice(targetPrefix.length), input),
+          (input) => pool.call(operation, input),
           () => {
             throw new CognitoError('SerializationException', 'The body is not a JSON object');
           },
@@ -126,7 +133,11 @@ export const cognito: LocalService<StartedCognito, 'cognito'> = {
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     supervisor.add(
       'Cognito user pool',
-      () => new Promise<void>((resolve) => (server.close(() => resolve()), server.closeAllConnections())),
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
     );
     log(`Cognito user pool (local) on ${endpoint}`);
     return { endpoint, pool, functionEnv: { AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: endpoint } };
