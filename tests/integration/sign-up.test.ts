@@ -116,6 +116,19 @@ describe('self sign-up on the local stack', () => {
     });
   });
 
+  it('refuses an unsigned AdminAddUserToGroup: only a signed caller (the function) may add to a group', async () => {
+    const response = await fetch(process.env.SHELF_TEST_COGNITO_URL!, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AWSCognitoIdentityProviderService.AdminAddUserToGroup',
+      },
+      body: JSON.stringify({ UserPoolId: 'us-east-1_ShelfLocal', Username: 'anyone@example.com', GroupName: 'admin' }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ __type: 'MissingAuthenticationTokenException' });
+  });
+
   it('refuses a weak password and an address taken, before any trigger', async () => {
     await expect(
       cognito.send(new SignUpCommand({ ClientId: clientId, Username: newAddress(), Password: 'short' })),
