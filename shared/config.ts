@@ -40,6 +40,9 @@ const variables = {
   drRegion: 'DR_REGION',
   drKmsKeyId: 'DR_KMS_KEY_ID',
   snapshotRetentionDays: 'SNAPSHOT_RETENTION_DAYS',
+  signUpRateLimitsTable: 'SIGN_UP_RATE_LIMITS_TABLE',
+  signUpsPerDomainPerHour: 'SIGN_UPS_PER_DOMAIN_PER_HOUR',
+  createCustomerFunction: 'CREATE_CUSTOMER_FUNCTION',
 } as const;
 
 export type ConfigKey = keyof typeof variables;

@@ -14,6 +14,7 @@ import { ProductPage } from './pages/product-page';
 import { ReportPage } from './pages/report-page';
 import { ReportsPage } from './pages/reports-page';
 import { SignInPage } from './pages/sign-in-page';
+import { SignUpPage } from './pages/sign-up-page';
 import { match, navigate, onLinkClick, useLocation, type Location } from './router';
 import { useStore } from './store';
 import { PageTitle, RequireRole } from './ui';
@@ -67,6 +68,7 @@ function Route({ location }: { location: Location }) {
       </RequireRole>
     );
   if (path === '/sign-in') return <SignInPage returnTo={query.get('returnTo') ?? '/'} />;
+  if (path === '/sign-up') return <SignUpPage returnTo={query.get('returnTo') ?? '/'} />;
   if (path === '/auth/callback') return <AuthCallbackPage query={query} />;
   return (
     <section>

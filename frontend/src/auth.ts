@@ -69,6 +69,44 @@ export async function signInLocally(config: Extract<AuthConfig, { mode: 'local' 
   session.set(sessionFromToken(body.token));
 }
 
+type LocalUserPool = NonNullable<Extract<AuthConfig, { mode: 'local' }>['userPool']>;
+
+/**
+ * Local stack only: one call of Cognito's user pools API (the JSON protocol the AWS SDKs speak)
+ * on the local user pool. Errors carry Cognito's message, e.g. "PreSignUp failed with error ...".
+ */
+async function userPoolCall<T>(pool: LocalUserPool, operation: string, input: object): Promise<T> {
+  const response = await fetch(pool.endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`,
+    },
+    body: JSON.stringify({ ClientId: pool.clientId, ...input }),
+  });
+  const body = (await response.json().catch(() => ({}))) as T & { message?: string };
+  if (!response.ok) throw new Error(body.message ?? `${operation} failed (${response.status}).`);
+  return body;
+}
+
+/** Signs a shopper up; Cognito mails a confirmation code (locally: to the local mailbox). */
+export async function signUp(pool: LocalUserPool, email: string, password: string): Promise<void> {
+  await userPoolCall(pool, 'SignUp', { Username: email, Password: password });
+}
+
+export async function confirmSignUp(pool: LocalUserPool, email: string, code: string): Promise<void> {
+  await userPoolCall(pool, 'ConfirmSignUp', { Username: email, ConfirmationCode: code });
+}
+
+export async function signInWithPassword(pool: LocalUserPool, email: string, password: string): Promise<void> {
+  const result = await userPoolCall<{ AuthenticationResult?: { IdToken?: string } }>(pool, 'InitiateAuth', {
+    AuthFlow: 'USER_PASSWORD_AUTH',
+    AuthParameters: { USERNAME: email, PASSWORD: password },
+  });
+  if (!result.AuthenticationResult?.IdToken) throw new Error('The user pool returned no token.');
+  session.set(sessionFromToken(result.AuthenticationResult.IdToken));
+}
+
 const base64url = (bytes: ArrayBuffer | Uint8Array) =>
   btoa(String.fromCharCode(...new Uint8Array(bytes)))
     .replace(/\+/g, '-')

@@ -5,8 +5,11 @@
  * same build therefore runs against any stack.
  */
 export type AuthConfig =
-  /** Local stack only: tokens from the local issuer that `npm run token` also uses. */
-  | { mode: 'local'; tokenUrl: string }
+  /**
+   * Local stack only: tokens from the local issuer that `npm run token` also uses, and the local
+   * user pool (Cognito's API, infra/local/aws/cognito/) that shoppers sign up and sign in with.
+   */
+  | { mode: 'local'; tokenUrl: string; userPool?: { endpoint: string; clientId: string } }
   /** Deployed: Cognito's hosted UI, OAuth 2.0 authorization code flow with PKCE. */
   | { mode: 'cognito'; domain: string; clientId: string };
 

@@ -83,23 +83,34 @@ export function signToken({
   privateKeyPem,
   dataDir,
 }: TokenOptions): string {
+  return signClaims(
+    {
+      sub,
+      'cognito:groups': [role],
+      'cognito:username': sub,
+      email: email ?? `${sub}@example.com`,
+      email_verified: true,
+      token_use: 'id',
+      iss: issuer,
+      aud: audience,
+    },
+    { expiresIn, privateKeyPem, dataDir },
+  );
+}
+
+/**
+ * Signs the given claims with the local issuer's key, adding auth_time, iat and exp: what
+ * signToken and the local user pool (aws/cognito/) issue their tokens with.
+ */
+export function signClaims(
+  claims: Record<string, unknown>,
+  { expiresIn = 3600, privateKeyPem, dataDir }: Pick<TokenOptions, 'expiresIn' | 'privateKeyPem' | 'dataDir'> = {},
+): string {
   const key = signingKey(dataDir);
   const now = Math.floor(Date.now() / 1000);
   const header = { alg: 'RS256', typ: 'JWT', kid: key.kid };
-  const claims = {
-    sub,
-    'cognito:groups': [role],
-    'cognito:username': sub,
-    email: email ?? `${sub}@example.com`,
-    email_verified: true,
-    token_use: 'id',
-    iss: issuer,
-    aud: audience,
-    auth_time: now,
-    iat: Math.min(now, now + expiresIn - 60),
-    exp: now + expiresIn,
-  };
-  const signingInput = `${base64url(header)}.${base64url(claims)}`;
+  const payload = { ...claims, auth_time: now, iat: Math.min(now, now + expiresIn - 60), exp: now + expiresIn };
+  const signingInput = `${base64url(header)}.${base64url(payload)}`;
   const signature = sign('RSA-SHA256', Buffer.from(signingInput), createPrivateKey(privateKeyPem ?? key.privateKeyPem));
   return `${signingInput}.${signature.toString('base64url')}`;
 }

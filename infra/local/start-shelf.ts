@@ -194,6 +194,8 @@ export async function startShelf({
       // Every module's variables: the SDK's service-specific endpoints (AWS_ENDPOINT_URL_*), so
       // handlers run unchanged against the emulators, and DATABASE_URL.
       ...functionEnv,
+      // Lambda's Invoke API is serverless-offline's own (postConfirmation invokes createCustomer).
+      AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${ports.lambda}`,
       ...(functionsDynamoDbEndpoint ? { AWS_ENDPOINT_URL_DYNAMODB: functionsDynamoDbEndpoint } : {}),
       // The authorizer (offline-authorizer.ts) checks tokens against this stack's issuer key.
       SHELF_DATA_DIR: resolve(dataDir),
@@ -267,6 +269,7 @@ export async function startShelf({
       viewerRequest: loadCloudFrontFunction(routeFunction),
       dataDir,
       mailbox: `${endpoints.ses}/`,
+      userPool: { endpoint: endpoints.cognito, clientId: resources.get('UserPoolClient')!.ref },
     });
     supervisor.add('web app', () => web.stop());
     step(`web app on ${web.url}`);

@@ -8,6 +8,8 @@
  *   - /config.json pointing the app at the local API;
  *   - POST /local-auth/token: a token from the local issuer (the one `npm run token` uses) for
  *     any user and role. There is no Cognito here; this endpoint must never exist when deployed.
+ * Shoppers may also sign up and sign in for real, on the local user pool (aws/cognito/), whose
+ * address config.json gives the app.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,6 +48,8 @@ export interface WebServerOptions {
   dataDir?: string;
   /** The local SES's page of sent mail, linked from the order confirmation notice. */
   mailbox?: string;
+  /** The local user pool (aws/cognito/): shoppers sign up and sign in with its Cognito API. */
+  userPool?: { endpoint: string; clientId: string };
 }
 
 export interface RunningWebServer {
@@ -59,14 +63,19 @@ export async function startWebServer({
   apiUrl,
   s3Endpoint,
   viewerRequest,
-  auth = { mode: 'local', tokenUrl: '/local-auth/token' },
+  userPool,
+  auth = { mode: 'local', tokenUrl: '/local-auth/token', ...(userPool ? { userPool } : {}) },
   dataDir,
   mailbox,
 }: WebServerOptions): Promise<RunningWebServer> {
   let url = `http://127.0.0.1:${port}`;
   // What the page may connect to: the local API and the local S3 (uploads). Deployed, the same
   // function is called with the AWS domains instead (services/web/add-security-headers.ts).
-  const connectSources = [apiUrl, s3Endpoint, ...(auth.mode === 'cognito' ? [auth.domain] : [])];
+  const connectSources = [
+    apiUrl,
+    s3Endpoint,
+    ...(auth.mode === 'cognito' ? [auth.domain] : auth.userPool ? [auth.userPool.endpoint] : []),
+  ];
   const headers = securityHeaders({ connectSources: connectSources.map((url) => new URL(url).origin) });
   const config: RuntimeConfig = { apiUrl, auth, ...(mailbox ? { mailbox } : {}) };
 

@@ -39,8 +39,11 @@ export function callerFromClaims(claims: Claims | undefined): Caller | undefined
   // API Gateway hands the boolean over as the string "true".
   const verified = claims?.email_verified === true || claims?.email_verified === 'true';
   const email = verified ? emailSchema.safeParse(claims?.email) : undefined;
+  // A shopper's token carries the customer id the pre token generation trigger added
+  // (shared/customers/token-claims.ts): their customer row's key, which is their sub.
+  const customerId = typeof claims?.customer_id === 'string' && claims.customer_id !== '' ? claims.customer_id : sub;
   return {
-    id: sub,
+    id: customerId,
     roles: roles.filter((role) => groups.includes(role)),
     ...(email?.success ? { email: email.data } : {}),
   };

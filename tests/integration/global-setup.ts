@@ -57,6 +57,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.SHELF_TEST_EVENTBRIDGE_URL = shelf.endpoints.eventbridge;
   // The local Step Functions' executions, with their histories (JSON).
   process.env.SHELF_TEST_EXECUTIONS_URL = `${shelf.endpoints.stepfunctions}/executions`;
+  // The local user pool (infra/local/aws/cognito/): sign-up, confirmation, sign-in.
+  process.env.SHELF_TEST_COGNITO_URL = shelf.endpoints.cognito;
   process.env.SHELF_TEST_IMPORT_QUEUE_URL = shelf.resources.get('ImportQueue')!.ref;
   process.env.SHELF_TEST_IMPORT_DLQ_URL = shelf.resources.get('ImportDeadLetterQueue')!.ref;
   process.env.SHELF_TEST_UPLOADS_BUCKET = shelf.resources.get('UploadsBucket')!.ref;

@@ -140,6 +140,49 @@ it('pages through a category a dozen products at a time with "Load more"', async
   expect([...shown].sort()).toEqual([...skus].sort());
 });
 
+it('lets a new shopper sign up, confirm with the mailed code, and order as that customer', async () => {
+  const sku = uniqueSku('WEBSIGNUP');
+  await createProduct(sku, { name: 'Sign-up teapot', category: 'brewing', priceCents: 3000, stock: 2 });
+  const email = `new-shopper-${randomUUID().slice(0, 8)}@example.com`;
+
+  await page.goto(`${webUrl()}/products/${sku}`);
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await page.getByRole('link', { name: /^Cart/ }).click();
+  await page.getByRole('heading', { name: 'Your cart' }).waitFor();
+  await page.getByRole('banner').getByRole('link', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Sign up', exact: true }).click();
+  await page.getByRole('heading', { name: 'Sign up' }).waitFor();
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill('Correct-Horse-12');
+  await shot('05-sign-up');
+  await page.getByRole('button', { name: 'Sign up', exact: true }).click();
+
+  // The code Cognito mails (the local user pool sends it through the local SES).
+  await page.getByText(`We mailed a confirmation code to ${email}`).waitFor();
+  const code = await until('the confirmation code', async () => {
+    const { emails } = (await (await fetch(`${process.env.SHELF_TEST_SES_URL}/store`)).json()) as {
+      emails: { destination: { to: string[] }; body: { text: string } }[];
+    };
+    const mail = emails.find((e) => e.destination.to.includes(email));
+    return /verification code is (\d{6})/.exec(mail?.body.text ?? '')?.[1];
+  });
+  await page.getByLabel('Confirmation code').fill(code);
+  await shot('06-sign-up-code');
+  await page.getByRole('button', { name: 'Confirm and sign in' }).click();
+
+  await page.getByRole('heading', { name: 'Your cart' }).waitFor();
+  await page.getByText(email).waitFor();
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await page.getByRole('heading', { name: 'My orders' }).waitFor();
+
+  // The customer row the post confirmation trigger wrote, and the order filed under it.
+  const { rows } = await db().query<{ customer_id: string }>('SELECT customer_id FROM customers WHERE email = $1', [
+    email,
+  ]);
+  expect(rows).toHaveLength(1);
+  expect(await orderCountFor(rows[0]!.customer_id)).toBe(1);
+});
+
 it('lets a shopper find a product, order it, and see the order in "my orders"', async () => {
   const word = `kettle${randomUUID().slice(0, 6)}`;
   const sku = uniqueSku('WEB');

@@ -19,6 +19,7 @@ const statementsOf = (role: { Properties?: Record<string, any> }) =>
 const postgresFunctions = [
   'BuildSalesReportLambdaFunction',
   'CancelOrderLambdaFunction',
+  'CreateCustomerLambdaFunction',
   'DeleteProductLambdaFunction',
   'GetOrderLambdaFunction',
   'ListOrdersLambdaFunction',

@@ -426,8 +426,8 @@ describe('the web tier', () => {
     expect(template.Outputs.UserPoolDomainUrl!.Value).toEqual({
       'Fn::Sub': 'https://shelf-dev-${AWS::AccountId}.auth.${AWS::Region}.amazoncognito.com',
     });
-    // Admins create users and put them in a group; a self-signed-up user would have no role.
-    expect(resource('UserPool').Properties.AdminCreateUserConfig).toEqual({ AllowAdminCreateUserOnly: true });
+    // Shoppers sign themselves up; the triggers put them in `shopper` (tests/template/accounts.test.ts).
+    expect(resource('UserPool').Properties.AdminCreateUserConfig).toEqual({ AllowAdminCreateUserOnly: false });
   });
 
   it('outputs everything publishing the web app reads', () => {

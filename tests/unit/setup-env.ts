@@ -38,3 +38,6 @@ process.env.DB_INSTANCE_ARN = 'arn:aws:rds:us-east-1:123456789012:db:shelf-test-
 process.env.DR_REGION = 'us-west-2';
 process.env.DR_KMS_KEY_ID = 'alias/aws/rds';
 process.env.SNAPSHOT_RETENTION_DAYS = '7';
+process.env.SIGN_UP_RATE_LIMITS_TABLE = 'shelf-test-sign-up-rate-limits';
+process.env.SIGN_UPS_PER_DOMAIN_PER_HOUR = '20';
+process.env.CREATE_CUSTOMER_FUNCTION = 'shelf-test-createCustomer';

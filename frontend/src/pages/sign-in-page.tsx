@@ -1,6 +1,6 @@
 /** Sign in: Cognito's hosted UI when deployed; locally, a token from the local issuer. */
 import { useState } from 'preact/hooks';
-import { signInLocally, startHostedSignIn, type Role } from '../auth';
+import { signInLocally, signInWithPassword, startHostedSignIn, type Role } from '../auth';
 import { useShop } from '../context';
 import { navigate, safeReturnPath } from '../router';
 import { ErrorMessage, PageTitle } from '../ui';
@@ -14,6 +14,8 @@ export function SignInPage({ returnTo }: { returnTo: string }) {
   const { config } = useShop();
   const [role, setRole] = useState<Role>('shopper');
   const [userId, setUserId] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
 
@@ -37,6 +39,22 @@ export function SignInPage({ returnTo }: { returnTo: string }) {
   }
 
   const localAuth = config.auth;
+  const userPool = localAuth.userPool;
+  async function submitPassword(event: Event) {
+    event.preventDefault();
+    if (!userPool) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      await signInWithPassword(userPool, email.trim(), password);
+      navigate(safeReturnPath(returnTo), { replace: true });
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  }
+
   async function submit(event: Event) {
     event.preventDefault();
     setBusy(true);
@@ -89,6 +107,45 @@ export function SignInPage({ returnTo }: { returnTo: string }) {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+      {userPool && (
+        <>
+          <h2>Shopper account</h2>
+          <p>
+            Or sign in with the e-mail and password you signed up with (the local user pool, which runs the same Cognito
+            triggers as a deployed Shelf). New here?{' '}
+            <a href={`/sign-up?returnTo=${encodeURIComponent(returnTo)}`}>Sign up</a>.
+          </p>
+          <form class="editor" onSubmit={(event) => void submitPassword(event)}>
+            <div class="field">
+              <label for="sign-in-email">E-mail</label>
+              <input
+                id="sign-in-email"
+                name="email"
+                type="email"
+                autoComplete="email"
+                required
+                value={email}
+                onInput={(event) => setEmail(event.currentTarget.value)}
+              />
+            </div>
+            <div class="field">
+              <label for="sign-in-password">Password</label>
+              <input
+                id="sign-in-password"
+                name="password"
+                type="password"
+                autoComplete="current-password"
+                required
+                value={password}
+                onInput={(event) => setPassword(event.currentTarget.value)}
+              />
+            </div>
+            <button type="submit" disabled={busy}>
+              Use my account
+            </button>
+          </form>
+        </>
+      )}
     </section>
   );
 }

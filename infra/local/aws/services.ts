@@ -7,6 +7,7 @@
  * module, and one line here (docs/architecture.md, "Adding a service").
  */
 import { alb } from './alb/service';
+import { cognito } from './cognito/service';
 import { dynamodb } from './dynamodb/service';
 import { rds } from './rds/service';
 import { s3 } from './s3/service';
@@ -42,6 +43,8 @@ export const services = [
   alb,
   // After the services its definitions may name; its executions start from EventBridge rules.
   stepFunctions,
+  // The user pool's sign-up triggers; mails its codes through SES.
+  cognito,
 ] as const;
 
 export type ServiceName = (typeof services)[number]['name'];

@@ -1,6 +1,12 @@
 import { callerFromClaims } from '../../../shared/auth/caller';
 
 describe('callerFromClaims', () => {
+  it('files a shopper under the customer_id the pre token generation trigger added', () => {
+    const claims = { sub: 'user-1', customer_id: 'user-1', 'cognito:groups': ['shopper'] };
+    expect(callerFromClaims(claims)?.id).toBe('user-1');
+    expect(callerFromClaims({ sub: 'user-2', customer_id: '', 'cognito:groups': ['admin'] })?.id).toBe('user-2');
+  });
+
   it('reads the groups as API Gateway sends them: one string in brackets, space-separated', () => {
     // given
     const claims = { sub: 'user-1', 'cognito:groups': '[admin shopper]', token_use: 'id' };

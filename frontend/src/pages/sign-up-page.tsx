@@ -1,0 +1,136 @@
+/**
+ * Sign up (local stack): e-mail and password → the code Cognito mails → signed in as a shopper.
+ * The same calls Cognito's API takes, on the local user pool, which runs the pool's triggers
+ * (docs/labs/18-cognito-sign-up-triggers.md). Deployed, the hosted UI's "Sign up" does this.
+ */
+import { useState } from 'preact/hooks';
+import { confirmSignUp, signInWithPassword, signUp } from '../auth';
+import { useShop } from '../context';
+import { navigate, safeReturnPath } from '../router';
+import { ErrorMessage, PageTitle } from '../ui';
+
+export function SignUpPage({ returnTo }: { returnTo: string }) {
+  const { config } = useShop();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  const [step, setStep] = useState<'details' | 'code'>('details');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const pool = config.auth.mode === 'local' ? config.auth.userPool : undefined;
+
+  if (!pool) {
+    return (
+      <section>
+        <PageTitle>Sign up</PageTitle>
+        <p>
+          Sign up on the <a href={`/sign-in?returnTo=${encodeURIComponent(returnTo)}`}>sign-in page</a>.
+        </p>
+      </section>
+    );
+  }
+  const userPool = pool;
+
+  async function run(work: () => Promise<void>) {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await work();
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const submitDetails = (event: Event) => {
+    event.preventDefault();
+    void run(async () => {
+      await signUp(userPool, email.trim(), password);
+      setStep('code');
+    });
+  };
+  const submitCode = (event: Event) => {
+    event.preventDefault();
+    void run(async () => {
+      await confirmSignUp(userPool, email.trim(), code.trim());
+      await signInWithPassword(userPool, email.trim(), password);
+      navigate(safeReturnPath(returnTo), { replace: true });
+    });
+  };
+
+  return (
+    <section>
+      <PageTitle>Sign up</PageTitle>
+      {step === 'details' ? (
+        <form class="editor" onSubmit={submitDetails}>
+          <div class="field">
+            <label for="sign-up-email">E-mail</label>
+            <input
+              id="sign-up-email"
+              name="email"
+              type="email"
+              autoComplete="email"
+              required
+              value={email}
+              onInput={(event) => setEmail(event.currentTarget.value)}
+            />
+          </div>
+          <div class="field">
+            <label for="sign-up-password">Password</label>
+            <p class="hint" id="sign-up-password-hint">
+              At least 12 characters, with upper and lower case letters and a number.
+            </p>
+            <input
+              id="sign-up-password"
+              name="password"
+              type="password"
+              autoComplete="new-password"
+              aria-describedby="sign-up-password-hint"
+              required
+              value={password}
+              onInput={(event) => setPassword(event.currentTarget.value)}
+            />
+          </div>
+          {error !== undefined && <ErrorMessage error={error} />}
+          <button type="submit" disabled={busy}>
+            {busy ? 'Signing up…' : 'Sign up'}
+          </button>
+        </form>
+      ) : (
+        <form class="editor" onSubmit={submitCode}>
+          <p class="notice">
+            We mailed a confirmation code to {email.trim()}
+            {config.mailbox && (
+              <>
+                {' '}
+                (local stack: read it in the{' '}
+                <a href={config.mailbox} target="_blank" rel="noopener noreferrer">
+                  mailbox
+                </a>
+                )
+              </>
+            )}
+            .
+          </p>
+          <div class="field">
+            <label for="sign-up-code">Confirmation code</label>
+            <input
+              id="sign-up-code"
+              name="code"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              required
+              value={code}
+              onInput={(event) => setCode(event.currentTarget.value)}
+            />
+          </div>
+          {error !== undefined && <ErrorMessage error={error} />}
+          <button type="submit" disabled={busy}>
+            {busy ? 'Confirming…' : 'Confirm and sign in'}
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}
