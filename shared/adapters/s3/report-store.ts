@@ -11,7 +11,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { presignedDownload } from './presigned-download';
 import { logger } from '../../observability';
 import type { ReportFiles, ReportStore } from '../../reports/report-ports';
 import type { PublishedReport, ReportEntry, SalesReport } from '../../reports/sales-report';
@@ -80,16 +80,7 @@ export class S3ReportStore implements ReportStore {
   }
 
   presignDownload(key: string, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(
-      this.client,
-      new GetObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        // Both files download rather than open on S3's origin.
-        ResponseContentDisposition: `attachment; filename="${key.split('/').at(-1)}"`,
-      }),
-      { expiresIn: expiresInSeconds },
-    );
+    return presignedDownload(this.client, this.bucket, key, expiresInSeconds);
   }
 
   private async put(key: string, body: string, contentType: string): Promise<void> {

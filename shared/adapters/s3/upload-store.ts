@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { presignedDownload } from './presigned-download';
 import { getEndpointFromInstructions } from '@smithy/core/endpoints';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { stringify } from 'csv-stringify';
@@ -70,15 +70,7 @@ export class S3UploadStore implements UploadStore {
   }
 
   presignDownload(key: string, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(
-      this.client,
-      new GetObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        ResponseContentDisposition: `attachment; filename="${key.split('/').at(-1)}"`,
-      }),
-      { expiresIn: expiresInSeconds },
-    );
+    return presignedDownload(this.client, this.bucket, key, expiresInSeconds);
   }
 
   async open(bucket: string, key: string): Promise<NodeJS.ReadableStream> {
