@@ -20,36 +20,40 @@ export class PostgresFulfilmentStore implements FulfilmentStore {
     return rows[0] ? toOrder(rows[0]) : undefined;
   }
 
-  private async existing(orderId: string): Promise<Order> {
+  /**
+   * Runs one guarded UPDATE (parameters: the order id, then the value it records), then reads the
+   * order as it stands: it must now be in one of `reached` (moved now, or already there before).
+   */
+  private async transition(orderId: string, update: string, value: string, reached: Order['status'][], what: string) {
+    await this.pool.query(update, [orderId, value]);
     const order = await this.get(orderId);
     if (!order) throw new OrderNotFulfillableError(`Order ${orderId} does not exist`);
+    if (!reached.includes(order.status)) {
+      throw new OrderNotFulfillableError(`Order ${orderId} is ${order.status}; it cannot be marked ${what}`);
+    }
     return order;
   }
 
-  async markPaid(orderId: string, chargeId: string): Promise<Order> {
-    await this.pool.query(
+  markPaid(orderId: string, chargeId: string): Promise<Order> {
+    return this.transition(
+      orderId,
       `UPDATE orders SET status = 'PAID', charge_id = $2, status_changed_at = now()
        WHERE order_id = $1 AND status = 'PLACED'`,
-      [orderId, chargeId],
+      chargeId,
+      ['PAID', 'SHIPPED'],
+      'paid',
     );
-    const order = await this.existing(orderId);
-    if (order.status !== 'PAID' && order.status !== 'SHIPPED') {
-      throw new OrderNotFulfillableError(`Order ${orderId} is ${order.status}; it cannot be marked paid`);
-    }
-    return order;
   }
 
-  async markShipped(orderId: string, trackingId: string): Promise<Order> {
-    await this.pool.query(
+  markShipped(orderId: string, trackingId: string): Promise<Order> {
+    return this.transition(
+      orderId,
       `UPDATE orders SET status = 'SHIPPED', tracking_id = $2, status_changed_at = now()
        WHERE order_id = $1 AND status = 'PAID'`,
-      [orderId, trackingId],
+      trackingId,
+      ['SHIPPED'],
+      'shipped',
     );
-    const order = await this.existing(orderId);
-    if (order.status !== 'SHIPPED') {
-      throw new OrderNotFulfillableError(`Order ${orderId} is ${order.status}; it cannot be marked shipped`);
-    }
-    return order;
   }
 
   cancel(orderId: string, reason: string): Promise<{ order: Order; released: string[] }> {
