@@ -51,6 +51,21 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
+/** " (local stack: read it in the mailbox)": where the local stack's sent mail is; nothing deployed. */
+export function LocalMailboxLink({ mailbox }: { mailbox: string | undefined }) {
+  if (!mailbox) return null;
+  return (
+    <>
+      {' '}
+      (local stack: read it in the{' '}
+      <a href={mailbox} target="_blank" rel="noopener noreferrer">
+        mailbox
+      </a>
+      )
+    </>
+  );
+}
+
 export function PageTitle({ children }: { children: ComponentChildren }) {
   // tabIndex -1: the app moves focus here after each navigation, so screen readers announce it.
   return (

@@ -10,7 +10,7 @@ import { useShop } from '../context';
 import { formatDateTime, formatMoney } from '../format';
 import { useLocation } from '../router';
 import { useStore } from '../store';
-import { ErrorMessage, Loading, LoadMore, PageTitle, usePaged } from '../ui';
+import { ErrorMessage, Loading, LoadMore, LocalMailboxLink, PageTitle, usePaged } from '../ui';
 
 export function OrdersPage() {
   const { api, config } = useShop();
@@ -26,17 +26,7 @@ export function OrdersPage() {
       {placed && (
         <p class="notice success" role="status">
           Thank you: your order is placed. Its confirmation is on its way to {user?.email ?? 'you'}
-          {config.mailbox ? (
-            <>
-              {' '}
-              (local stack: read it in the{' '}
-              <a href={config.mailbox} target="_blank" rel="noopener noreferrer">
-                mailbox
-              </a>
-              )
-            </>
-          ) : null}
-          .
+          <LocalMailboxLink mailbox={config.mailbox} />.
         </p>
       )}
       {error !== undefined && <ErrorMessage error={error} retry={list.reload} />}

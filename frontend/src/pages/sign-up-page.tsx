@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import { confirmSignUp, signInWithPassword, signUp } from '../auth';
 import { useShop } from '../context';
 import { navigate, safeReturnPath } from '../router';
-import { ErrorMessage, PageTitle } from '../ui';
+import { ErrorMessage, LocalMailboxLink, PageTitle } from '../ui';
 
 export function SignUpPage({ returnTo }: { returnTo: string }) {
   const { config } = useShop();
@@ -101,17 +101,7 @@ export function SignUpPage({ returnTo }: { returnTo: string }) {
         <form class="editor" onSubmit={submitCode}>
           <p class="notice">
             We mailed a confirmation code to {email.trim()}
-            {config.mailbox && (
-              <>
-                {' '}
-                (local stack: read it in the{' '}
-                <a href={config.mailbox} target="_blank" rel="noopener noreferrer">
-                  mailbox
-                </a>
-                )
-              </>
-            )}
-            .
+            <LocalMailboxLink mailbox={config.mailbox} />.
           </p>
           <div class="field">
             <label for="sign-up-code">Confirmation code</label>
