@@ -7,7 +7,8 @@
  * Every run gets the V8 limits Lambda's Node.js runtime sets for the function's memorySize. The
  * processor also reads a 64 MiB file, so that peak RSS can be compared across file sizes. Three
  * partial runs show where the CPU time goes (parse, validate and chunk, serialise; send is what
- * is left). CPU seconds matter more than this machine's wall time: on Lambda the function gets
+ * is left), and a last one times only the work the messages themselves need (the floor for any
+ * processor that sends these same messages). CPU seconds matter more than this machine's wall time: on Lambda the function gets
  * memorySize / 1769 of a vCPU, so CPU time decides how long a file takes there and what it costs.
  *
  *   npm run bench -- file
@@ -121,6 +122,8 @@ interface ChildResult {
   chunks?: number;
   outcome?: string;
   messageBytes?: number;
+  loopSeconds?: number;
+  loopCpuSeconds?: number;
 }
 
 /** BENCH_CPU_PROF=<dir>: each child writes a V8 CPU profile there (`<mode>-….cpuprofile`). */
@@ -187,7 +190,7 @@ export async function benchFileProcessor(): Promise<string> {
       POWERTOOLS_DEV: 'true',
     };
     // Asynchronously: s3rver and the SQS stand-in run in this process and must keep serving.
-    const run = async (mode: string, heapFlags: string[], objectKey = key): Promise<ChildResult> => {
+    const run = async (mode: string, heapFlags: string[], objectKey = key, ...more: string[]): Promise<ChildResult> => {
       const { stdout } = await promisify(execFile)(
         process.execPath,
         [
@@ -199,6 +202,7 @@ export async function benchFileProcessor(): Promise<string> {
           objectKey,
           importId,
           `http://127.0.0.1:${sqsPort}/000000000000/bench`,
+          ...more,
         ],
         { env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
       );
@@ -215,6 +219,9 @@ export async function benchFileProcessor(): Promise<string> {
     const parseOnly = await run('parse', lambdaFlags);
     const splitOnly = await run('split', lambdaFlags);
     const serialised = await run('serialise', lambdaFlags);
+    const messagesRun = await run('messages', lambdaFlags, key, String(judged.chunks ?? 0));
+    // Only the loop over the messages counts: the chunks were read before it.
+    const messages = { ...messagesRun, seconds: messagesRun.loopSeconds!, cpuSeconds: messagesRun.loopCpuSeconds! };
     const mb = size / 1024 / 1024;
     const rate = (r: ChildResult) => mb / r.seconds;
     const perCpuSecond = (r: ChildResult) => mb / r.cpuSeconds;
@@ -251,6 +258,11 @@ export async function benchFileProcessor(): Promise<string> {
       row('parse only (the CSV scanner, records to nowhere)', parseOnly),
       row('parse, validate and chunk (splitCatalogFile), nothing serialised', splitOnly),
       row('parse, validate, chunk and serialise each message body, nothing sent', serialised),
+      row(
+        'the messages alone: as many as the file makes, each one JSON, request JSON, SHA-256, MD5 (no file, no network)',
+        messages,
+        `the floor for any processor sending these messages: ${bare.seconds / messages.seconds < targets.throughput ? `below ${targets.throughput} × bare by itself, so the target cannot be met without changing the messages` : `within the ${targets.throughput} × bare target`}`,
+      ),
       '',
       `Where the processor's CPU time goes (differences of the runs above; the S3 read is the bare run's):`,
       '',

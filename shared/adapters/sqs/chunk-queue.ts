@@ -99,7 +99,7 @@ class SqsChunkSender implements ChunkSender {
  * CPU than parsing and checking the file (bench/results.md). V8's JSON.stringify writes the same
  * JSON natively. So the SDK serialises the request with empty message bodies, and the body is then
  * replaced by JSON.stringify of the real input (AWS JSON 1.0: the input's members as they are),
- * before it is signed. The SDK's MD5 check of the answer (an initialize step) sees the real input.
+ * as UTF-8 bytes, before it is signed. The SDK's MD5 check of the answer (an initialize step) sees the real input.
  */
 export function serialisedNatively(command: SendMessageBatchCommand): SendMessageBatchCommand {
   const input: SendMessageBatchCommandInput = command.input;
@@ -112,10 +112,12 @@ export function serialisedNatively(command: SendMessageBatchCommand): SendMessag
     (next) => (args) => {
       // The HTTP request the serialiser built (@smithy/protocol-http's HttpRequest).
       const request = args.request as { headers: Record<string, string>; body?: unknown };
-      const body = JSON.stringify(input);
+      // Bytes, encoded once: the signer hashes them and the socket writes them as they are (a
+      // string body is encoded to UTF-8 twice, once for each).
+      const body = Buffer.from(JSON.stringify(input));
       const headers = Object.entries(request.headers).filter(([name]) => name.toLowerCase() !== 'content-length');
       request.body = body;
-      request.headers = { ...Object.fromEntries(headers), 'content-length': String(Buffer.byteLength(body)) };
+      request.headers = { ...Object.fromEntries(headers), 'content-length': String(body.length) };
       return next(args);
     },
     { step: 'build', priority: 'high', name: 'chunkQueueNativeJson' },
