@@ -4,7 +4,7 @@
  * a process of its own, in one run. SQS is a stand-in that accepts SendMessageBatch and counts
  * (the point is the processor, not a queue emulator).
  *
- * Every run gets the V8 limits Lambda's Node.js runtime sets for the function's memorySize. The
+ * Every run gets the V8 flags Lambda's Node.js runtime sets for the function's memorySize. The
  * processor also reads a 64 MiB file, so that peak RSS can be compared across file sizes. Three
  * partial runs show where the CPU time goes (parse, validate and chunk, serialise; send is what
  * is left), and a last one times only the work the messages themselves need (the floor for any
@@ -44,10 +44,12 @@ function processorMemoryMb(): number {
 }
 
 /**
- * The heap limits Lambda's Node.js runtime gives a function of this memory (its bootstrap: a tenth
- * of the memory for the young generation, in two semi-spaces, the rest for the old space).
+ * The V8 flags Lambda's Node.js runtime starts a function of this memory with (its bootstrap):
+ * `--expose-gc`, and the heap limits: a tenth of the memory for the young generation, in two
+ * semi-spaces, the rest for the old space.
  */
-const lambdaHeapFlags = (memoryMb: number) => [
+const lambdaNodeFlags = (memoryMb: number) => [
+  '--expose-gc',
   `--max-semi-space-size=${Math.floor(memoryMb / 10 / 2)}`,
   `--max-old-space-size=${memoryMb - Math.floor(memoryMb / 10)}`,
 ];
@@ -210,7 +212,7 @@ export async function benchFileProcessor(): Promise<string> {
     };
 
     const memoryMb = processorMemoryMb();
-    const lambdaFlags = lambdaHeapFlags(memoryMb);
+    const lambdaFlags = lambdaNodeFlags(memoryMb);
     const bare = await run('bare', lambdaFlags);
     const judged = await run('processor', lambdaFlags);
     if (judged.outcome !== 'read') throw new Error(`the processor did not read the file: ${JSON.stringify(judged)}`);
@@ -244,7 +246,7 @@ export async function benchFileProcessor(): Promise<string> {
       `| ${name} | ${fmt(cpuSeconds, 1)} | ${fmt((cpuSeconds / judged.cpuSeconds) * 100)} % |`;
     const smallMb = smallFileBytes / 1024 / 1024;
     const table = [
-      `A generated CSV of ${fmt(mb)} MiB, ${fmt(generated.result)} rows (every 50th invalid), served by s3rver on this machine; Node ${process.version}; ${fmt(judged.chunks ?? 0)} chunks to SQS. Every run has the heap limits Lambda sets for the function's ${memoryMb} MB (\`${lambdaFlags.join(' ')}\`).`,
+      `A generated CSV of ${fmt(mb)} MiB, ${fmt(generated.result)} rows (every 50th invalid), served by s3rver on this machine; Node ${process.version}; ${fmt(judged.chunks ?? 0)} chunks to SQS. Every run has the flags Lambda starts node with for the function's ${memoryMb} MB (\`${lambdaFlags.join(' ')}\`).`,
       '',
       '| run | seconds | CPU seconds | MiB/s | peak RSS (MB) | × bare | target |',
       '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
