@@ -12,7 +12,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { parser } from '@aws-lambda-powertools/batch/parser';
 import type { ParsedRecord, PartialItemFailureResponse } from '@aws-lambda-powertools/batch/types';
 import type { Context, DynamoDBRecord, KinesisStreamRecord, SQSRecord } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from '../zod';
 import { observedHandler } from './observed-handler';
 
 /** The records each event source mapping sends. */
@@ -24,7 +24,7 @@ export interface RecordsOf {
 
 export type RecordSource = keyof RecordsOf;
 
-export interface RecordBatchSpec<T extends RecordSource, S extends z.ZodType> {
+export interface RecordBatchSpec<T extends RecordSource, S extends z.core.$ZodType> {
   /** Which event source mapping sends the batch. */
   source: T;
   /** Each record's payload: an SQS body, Kinesis data, a DynamoDB record's images. */
@@ -38,9 +38,9 @@ export interface RecordBatchSpec<T extends RecordSource, S extends z.ZodType> {
   processInParallel?: boolean;
 }
 
-export type BatchRecord<T extends RecordSource, S extends z.ZodType> = ParsedRecord<RecordsOf[T], z.output<S>>;
+export type BatchRecord<T extends RecordSource, S extends z.core.$ZodType> = ParsedRecord<RecordsOf[T], z.output<S>>;
 
-export function recordBatch<T extends RecordSource, S extends z.ZodType>(
+export function recordBatch<T extends RecordSource, S extends z.core.$ZodType>(
   spec: RecordBatchSpec<T, S>,
   handleRecord: (record: BatchRecord<T, S>, context: Context) => Promise<void>,
 ): (event: { Records: RecordsOf[T][] }, context: Context) => Promise<PartialItemFailureResponse> {
