@@ -15,12 +15,10 @@ export const skuSchema = z
   .string()
   .check(z.trim(), z.toUpperCase(), z.regex(skuPattern, 'must be 1-40 letters, digits or dashes'));
 
-export const currencySchema = z
-  .string()
-  .check(
-    z.regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code in capitals'),
-    z.refine((code) => isoCurrencies.has(code), 'is not an ISO 4217 currency code'),
-  );
+export const currencySchema = z.string().check(
+  z.regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code in capitals'),
+  z.refine((code) => isoCurrencies.has(code), 'is not an ISO 4217 currency code'),
+);
 
 /** Refuses text PostgreSQL, DynamoDB or JSON would not give back as it was (shared/safe-text.ts). */
 export function storableText<S extends z.ZodMiniString>(schema: S, options: { multiline?: boolean } = {}): S {

@@ -15,7 +15,10 @@ import { clickstreamRecordSchema, type ClickstreamEventType } from './clickstrea
 /** What the aggregator keeps between the invocations of one window of one shard. */
 export const windowStateSchema = z.object({
   /** Per SKU: [views, add-to-carts]. */
-  counts: z.record(z.string(), z.tuple([z.number().check(z.int(), z.minimum(0)), z.number().check(z.int(), z.minimum(0))])),
+  counts: z.record(
+    z.string(),
+    z.tuple([z.number().check(z.int(), z.minimum(0)), z.number().check(z.int(), z.minimum(0))]),
+  ),
   /** Records that were not clickstream records: logged and counted, never retried. */
   dropped: z.number().check(z.int(), z.minimum(0)),
   /**

@@ -8,13 +8,11 @@ export const importFileTypes = {
 } as const;
 
 export const createImportSchema = z.strictObject({
-  fileName: z
-    .string()
-    .check(
-      z.trim(),
-      z.regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/, 'must be 1-100 letters, digits, spaces, dots, dashes or underscores'),
-      z.refine((name) => /\.csv(\.gz)?$/i.test(name), 'must end in .csv or .csv.gz'),
-    ),
+  fileName: z.string().check(
+    z.trim(),
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/, 'must be 1-100 letters, digits, spaces, dots, dashes or underscores'),
+    z.refine((name) => /\.csv(\.gz)?$/i.test(name), 'must end in .csv or .csv.gz'),
+  ),
   contentType: z.string().check(z.trim(), z.toLowerCase()),
 });
 

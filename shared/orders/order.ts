@@ -8,13 +8,11 @@ export const orderLineInputSchema = z.strictObject({
 });
 
 export const placeOrderBodySchema = z.strictObject({
-  lines: z
-    .array(orderLineInputSchema)
-    .check(
-      z.minLength(1),
-      z.maxLength(50),
-      z.refine((lines) => new Set(lines.map((l) => l.sku)).size === lines.length, 'must not repeat a SKU'),
-    ),
+  lines: z.array(orderLineInputSchema).check(
+    z.minLength(1),
+    z.maxLength(50),
+    z.refine((lines) => new Set(lines.map((l) => l.sku)).size === lines.length, 'must not repeat a SKU'),
+  ),
 });
 
 export type OrderLineInput = z.infer<typeof orderLineInputSchema>;
