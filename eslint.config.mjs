@@ -24,6 +24,33 @@ export default tseslint.config(
     },
   },
   {
+    // Functions' code: classic zod (which the Powertools parser's schemas bring too) would put
+    // ~65 KiB more of zod into every bundle. shared/zod.ts is zod/mini with its English messages.
+    files: ['shared/**/*.ts', 'services/**/*.ts'],
+    ignores: ['shared/zod.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'zod', message: 'Import shared/zod.ts (zod/mini, English messages) instead.' },
+            { name: 'zod/mini', message: 'Import shared/zod.ts: it loads the English messages.' },
+          ],
+          patterns: [
+            {
+              group: [
+                '@aws-lambda-powertools/parser',
+                '@aws-lambda-powertools/parser/*',
+                '@aws-lambda-powertools/batch/parser',
+              ],
+              message: 'Classic zod: use or add a zod/mini schema in shared/triggers/schemas/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests read JSON bodies and templates whose shape is what they assert on.
     files: ['tests/**/*.ts'],
     rules: {

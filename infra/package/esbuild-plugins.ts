@@ -2,28 +2,8 @@
  * esbuild plugins for every function's bundle (serverless.yml, custom.esbuild.plugins, loaded by
  * serverless-esbuild through esbuild-plugins.cjs; also by infra/package/function-bundles.ts).
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Plugin } from 'esbuild';
-
-/**
- * zod's `z` is a namespace object re-exported by name: `import { z } from 'zod'` makes esbuild keep
- * every export of zod (~350 KiB minified), while `import * as z from 'zod'` lets it keep only what
- * the code uses. Shelf's own files import the namespace; this rewrites the Powertools parser's
- * schemas, which import `{ z }`, the same way.
- */
-export const zodNamespaceImports: Plugin = {
-  name: 'zod-namespace-imports',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]@aws-lambda-powertools[\\/]parser[\\/].*\.js$/ }, async ({ path }) => {
-      const source = await readFile(path, 'utf8');
-      return {
-        contents: source.replace(/import\s*\{\s*z\s*\}\s*from\s*(['"])zod\1;/g, "import * as z from 'zod';"),
-        loader: 'js',
-      };
-    });
-  },
-};
 
 /**
  * Two parts of the X-Ray SDK (which Powertools' tracer brings) that a Lambda function never runs,
@@ -54,4 +34,4 @@ export const xrayLambdaOnly: Plugin = {
   },
 };
 
-export default [zodNamespaceImports, xrayLambdaOnly];
+export default [xrayLambdaOnly];

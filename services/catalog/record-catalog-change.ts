@@ -10,7 +10,6 @@
 // product's changes are recorded, and its events published, in order. Recording is idempotent, so
 // what the retry repeats is harmless.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { DynamoDBStreamRecord } from '@aws-lambda-powertools/parser/schemas/dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoDbCatalogHistoryStore } from '../../shared/adapters/dynamodb/catalog-history-store';
 import { catalogEntryFromItem } from '../../shared/adapters/dynamodb/catalog-read-model';
@@ -21,6 +20,7 @@ import { recordCatalogChange, type CatalogChange } from '../../shared/catalog/ca
 import { config } from '../../shared/config';
 import { logger, metrics, MetricUnit } from '../../shared/observability';
 import { observedHandler } from '../../shared/triggers/observed-handler';
+import { dynamoDbStreamRecordSchema } from '../../shared/triggers/schemas/dynamodb-stream';
 
 const deps = {
   history: new DynamoDbCatalogHistoryStore(documentClient, config('catalogHistoryTable')),
@@ -47,7 +47,7 @@ function skuOf(record: DynamoDBRecord): string | undefined {
 
 /** The record as the domain's step of the read model: images unmarshalled and read as entries. */
 function toChange(record: DynamoDBRecord, sku: string): CatalogChange {
-  const parsed = DynamoDBStreamRecord.safeParse(record);
+  const parsed = dynamoDbStreamRecordSchema.safeParse(record);
   if (!parsed.success) throw new UnreadableChangeError(`Not a DynamoDB stream record: ${parsed.error.message}`);
   const { eventID, dynamodb } = parsed.data;
   const { ApproximateCreationDateTime: seconds, OldImage, NewImage } = dynamodb;

@@ -2,26 +2,25 @@
 // per minute in DynamoDB, counted with Lambda's tumbling windows (services/clickstream/functions.yml,
 // aggregateClickstream; shared/clickstream/clickstream-aggregation.ts). Each invocation gets the
 // window's state so far and returns it with the batch counted; the final one writes the window.
-import { KinesisDataStreamRecord, KinesisDataStreamSchema } from '@aws-lambda-powertools/parser/schemas/kinesis';
 import type { KinesisStreamStateResponse, KinesisStreamTumblingWindowEvent } from 'aws-lambda';
-import * as z from 'zod';
 import { DynamoDbClickstreamAggregates } from '../../shared/adapters/dynamodb/clickstream-aggregates';
 import { documentClient } from '../../shared/adapters/dynamodb/client';
 import { aggregateWindow, windowStateFrom } from '../../shared/clickstream/clickstream-aggregation';
 import { config } from '../../shared/config';
 import { logger, metrics, MetricUnit } from '../../shared/observability';
 import { observedHandler } from '../../shared/triggers/observed-handler';
+import { kinesisDataStreamEventFields, kinesisDataStreamRecordSchema } from '../../shared/triggers/schemas/kinesis';
+import * as z from '../../shared/zod';
 
 const aggregates = new DynamoDbClickstreamAggregates(documentClient, config('clickstreamAggregatesTable'));
 
-// Powertools' schema, with the data left base64 (decoded below, so a record that is not JSON is
+// Powertools' schema (its zod/mini copy), with the data left base64 (decoded below, so a record that is not JSON is
 // dropped and logged, not a parse error of the whole event), and the window required: without
 // one the event source mapping has no tumbling window, a wiring mistake. A window's final
 // invocation may have no records at all.
-const tumblingWindowEvent = KinesisDataStreamSchema.extend({
-  Records: z.array(
-    KinesisDataStreamRecord.extend({ kinesis: KinesisDataStreamRecord.shape.kinesis.extend({ data: z.string() }) }),
-  ),
+const tumblingWindowEvent = z.object({
+  Records: z.array(kinesisDataStreamRecordSchema),
+  ...kinesisDataStreamEventFields,
   window: z.object({ start: z.iso.datetime(), end: z.iso.datetime() }),
   isFinalInvokeForWindow: z.boolean(),
 });

@@ -5,25 +5,20 @@
 // records and expects every recordId back exactly once, with `Ok` (and the data to deliver),
 // `Dropped`, or `ProcessingFailed` (Firehose then writes the original record under the error
 // output prefix). https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html
-import {
-  KinesisFirehoseRecordSchema,
-  KinesisFirehoseSchema,
-} from '@aws-lambda-powertools/parser/schemas/kinesis-firehose';
-import * as z from 'zod';
+import * as z from '../../shared/zod';
 import { dataLakeHashKeySource } from '../../shared/adapters/secrets-manager/data-lake-hash-key';
 import { stripPersonalData, type StripOutcome } from '../../shared/clickstream/strip-personal-data';
 import { logger, metrics, MetricUnit } from '../../shared/observability';
 import { observedHandler } from '../../shared/triggers/observed-handler';
+import { kinesisFirehoseSchema } from '../../shared/triggers/schemas/kinesis-firehose';
 
 const hashKey = dataLakeHashKeySource();
 
 /**
- * Powertools' Firehose event schema, with each record's data left as Firehose sent it: a record
- * whose data is not base64 fails alone (ProcessingFailed), not the whole batch.
+ * Powertools' Firehose event schema (its zod/mini copy), with each record's data left as Firehose
+ * sent it: a record whose data is not base64 fails alone (ProcessingFailed), not the whole batch.
  */
-const firehoseEventSchema = KinesisFirehoseSchema.extend({
-  records: z.array(KinesisFirehoseRecordSchema.extend({ data: z.string() })).nonempty(),
-});
+const firehoseEventSchema = kinesisFirehoseSchema;
 
 export type FirehoseResult = 'Ok' | 'Dropped' | 'ProcessingFailed';
 

@@ -6,8 +6,7 @@
 // event twice, so the send is made idempotent by order id with a Powertools record in
 // IdempotencyTable: a repeat gets the first send's outcome and mails nothing. Two deliveries at
 // the same moment: the second finds the first in progress, fails, and Lambda's retry finds it done.
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import * as z from 'zod';
+import * as z from '../../shared/zod';
 import { retrySafe } from '../../shared/adapters/dynamodb/idempotency';
 import { sesv2 } from '../../shared/adapters/ses/client';
 import { SesConfirmationMailer } from '../../shared/adapters/ses/order-confirmation-mailer';
@@ -20,6 +19,7 @@ import {
 } from '../../shared/events/order-placed';
 import { sendOrderConfirmation } from '../../shared/notifications/order-confirmation';
 import { logger, metrics, MetricUnit } from '../../shared/observability';
+import { eventBridgeSchema } from '../../shared/triggers/schemas/eventbridge';
 import { snsMessage } from '../../shared/triggers/sns-message';
 
 const mailer = new SesConfirmationMailer(sesv2, config('orderConfirmationTemplate'), config('mailFrom'));
@@ -39,8 +39,8 @@ const confirmOnce = retrySafe(
 );
 
 /** OrderPlaced as EventBridge sends it to a target: its envelope, and the detail of version 1. */
-const orderPlacedEvent = EventBridgeSchema.extend({
-  source: EventBridgeSchema.shape.source.pipe(z.literal(ordersEventSource)),
+const orderPlacedEvent = z.extend(eventBridgeSchema, {
+  source: z.pipe(eventBridgeSchema.shape.source, z.literal(ordersEventSource)),
   'detail-type': z.literal(orderPlacedType),
   detail: orderPlacedSchema,
 });

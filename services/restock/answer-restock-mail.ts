@@ -1,6 +1,6 @@
 // On-success destination of receiveRestockMail: mails the supplier what their note added and what it
 // refused. Outside the VPC, so SES's API is reachable; it touches no database.
-import * as z from 'zod';
+import * as z from '../../shared/zod';
 import { sendTextMail } from '../../shared/adapters/ses/text-mail';
 import { restockAnswerSchema } from '../../shared/catalog/restock';
 import { config } from '../../shared/config';
@@ -9,7 +9,7 @@ import { destinationRecord } from '../../shared/triggers/destination-record';
 
 const from = config('restockMailAddress');
 
-const outcome = z.object({ messageId: z.string(), answer: restockAnswerSchema.nullable() });
+const outcome = z.object({ messageId: z.string(), answer: z.nullable(restockAnswerSchema) });
 
 export const handler = destinationRecord(outcome, async ({ responsePayload: { messageId, answer } }) => {
   if (!answer) return { messageId, sent: false };

@@ -3,11 +3,11 @@
  * (`cognito:groups` arrives as "[admin shopper]"), serverless-offline as decoded JSON (an array):
  * this is the one place that reads either.
  */
-import * as z from 'zod';
+import * as z from '../zod';
 import { unsafeTextProblem } from '../safe-text';
 
 /** What the order confirmation may be sent to: a well-formed address SES accepts (at most 254). */
-const emailSchema = z.email().max(254);
+const emailSchema = z.email().check(z.maxLength(254));
 
 export const roles = ['admin', 'shopper'] as const;
 export type Role = (typeof roles)[number];

@@ -6,14 +6,14 @@
  * transaction, every other one refused with the reason, each message once however often it is
  * delivered. Nothing here knows about SES or Lambda (services/restock/ does).
  */
-import * as z from 'zod';
+import * as z from '../zod';
 import { leafParts, MimeError, parseMime, partText, type MimePart } from '../mail/mime-message';
 import { projectAfterCommit, type ProjectionDeps } from './catalog-projection';
 import { changedBy } from './changed-by';
 import { productInputSchema, skuSchema } from './product';
 
 /** The most stock a product may have: an admin's limit (productInputSchema). */
-export const maxStock = productInputSchema.shape.stock.maxValue!;
+export const maxStock = z.boundsOf(productInputSchema.shape.stock).max!;
 /** Lines one note may hold; a longer one is refused whole (send it in parts). */
 export const maxNoteLines = 1000;
 
@@ -79,7 +79,7 @@ export interface RestockDeps extends ProjectionDeps {
   restocks: RestockStore;
 }
 
-const quantitySchema = z.coerce.number().int().min(1).max(maxStock);
+const quantitySchema = z.coerce.number().check(z.int(), z.minimum(1), z.maximum(maxStock));
 const csvHeader = /^\s*"?sku"?\s*[,;\t ]\s*"?(quantity|qty)"?\s*$/i;
 
 /**

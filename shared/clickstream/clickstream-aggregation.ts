@@ -9,21 +9,24 @@
  * therefore carries an id made of what identifies the window's counts (window start, shard, the
  * lowest sequence number counted), and the store applies an id only once.
  */
-import * as z from 'zod';
+import * as z from '../zod';
 import { clickstreamRecordSchema, type ClickstreamEventType } from './clickstream-record';
 
 /** What the aggregator keeps between the invocations of one window of one shard. */
 export const windowStateSchema = z.object({
   /** Per SKU: [views, add-to-carts]. */
-  counts: z.record(z.string(), z.tuple([z.number().int().min(0), z.number().int().min(0)])),
+  counts: z.record(
+    z.string(),
+    z.tuple([z.number().check(z.int(), z.minimum(0)), z.number().check(z.int(), z.minimum(0))]),
+  ),
   /** Records that were not clickstream records: logged and counted, never retried. */
-  dropped: z.number().int().min(0),
+  dropped: z.number().check(z.int(), z.minimum(0)),
   /**
    * The lowest sequence number counted in this window: the lowest, not the first, because a
    * retried batch may be delivered out of order. A window that Lambda ends early (its state
    * passed 1 MB) goes on with a fresh state, whose lowest sequence number is another.
    */
-  lowestSequenceNumber: z.string().optional(),
+  lowestSequenceNumber: z.optional(z.string()),
 });
 export type WindowState = z.infer<typeof windowStateSchema>;
 

@@ -4,7 +4,7 @@
  * (services/clickstream/aggregate-clickstream.ts) and the data lake's Firehose transform read the
  * record with the same schema.
  */
-import * as z from 'zod';
+import * as z from '../zod';
 import { skuSchema } from '../catalog/product';
 
 export const clickstreamEventTypes = ['view', 'add-to-cart'] as const;
@@ -13,7 +13,7 @@ export type ClickstreamEventType = (typeof clickstreamEventTypes)[number];
 /** Opaque, random, made by the browser per tab session (never a user id or an e-mail). */
 export const sessionIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 letters, digits, underscores or dashes');
+  .check(z.regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 letters, digits, underscores or dashes'));
 
 /** How far occurredAt may lie from the time the API receives the event. */
 export const occurredAtLimits = {
@@ -30,10 +30,12 @@ export const clickstreamEventSchema = z.strictObject({
   type: z.enum(clickstreamEventTypes),
   sku: skuSchema,
   sessionId: sessionIdSchema,
-  occurredAt: isoInstant.refine((value) => {
-    const age = Date.now() - Date.parse(value);
-    return age <= occurredAtLimits.pastMs && age >= -occurredAtLimits.futureMs;
-  }, 'must be within the last 24 hours (and not more than 15 minutes ahead)'),
+  occurredAt: isoInstant.check(
+    z.refine((value: string) => {
+      const age = Date.now() - Date.parse(value);
+      return age <= occurredAtLimits.pastMs && age >= -occurredAtLimits.futureMs;
+    }, 'must be within the last 24 hours (and not more than 15 minutes ahead)'),
+  ),
 });
 export type ClickstreamEvent = z.infer<typeof clickstreamEventSchema>;
 
@@ -43,7 +45,7 @@ export const maxEventsPerRequest = 500;
 export const maxEventsBodyBytes = 256 * 1024;
 
 export const recordEventsBody = z.strictObject({
-  events: z.array(clickstreamEventSchema).min(1).max(maxEventsPerRequest),
+  events: z.array(clickstreamEventSchema).check(z.minLength(1), z.maxLength(maxEventsPerRequest)),
 });
 
 /**
@@ -57,8 +59,8 @@ export const clickstreamRecordSchema = z.object({
   sessionId: sessionIdSchema,
   occurredAt: isoInstant,
   receivedAt: isoInstant,
-  ip: z.string().min(1).max(64),
-  userAgent: z.string().max(512),
-  userId: z.string().min(1).max(255).optional(),
+  ip: z.string().check(z.minLength(1), z.maxLength(64)),
+  userAgent: z.string().check(z.maxLength(512)),
+  userId: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
 });
 export type ClickstreamRecord = z.infer<typeof clickstreamRecordSchema>;

@@ -8,7 +8,7 @@
  * A refusal is a SignUpRefusedError whose message Cognito shows the person signing up, as
  * "PreSignUp failed with error <message>.", so it says what to do and names no internals.
  */
-import * as z from 'zod';
+import * as z from '../zod';
 import { DomainError } from '../errors';
 import type { RateLimitStore } from '../clickstream/clickstream-ports';
 import { disposableDomains } from './disposable-domains';
@@ -29,7 +29,7 @@ export interface SignUpRequest {
 }
 
 // SES refuses longer addresses, and the order confirmation goes to this one.
-const emailSchema = z.email().max(254);
+const emailSchema = z.email().check(z.maxLength(254));
 
 /** The domain and each parent below the public suffix: mail.yopmail.com → yopmail.com. */
 function domainAndParents(domain: string): string[] {

@@ -8,14 +8,14 @@
  * shop (the lines, the total, where to write to the customer). A breaking change is published as
  * version 2 beside version 1 until every consumer has moved, never as an edit of this schema.
  */
-import * as z from 'zod';
+import * as z from '../zod';
 import { currencySchema, skuPattern } from '../catalog/product';
 import { domainEventId, type DomainEvent } from './domain-event';
 
 export const ordersEventSource = 'shelf.orders';
 export const orderPlacedType = 'OrderPlaced';
 
-const cents = z.number().int().min(0);
+const cents = z.number().check(z.int(), z.minimum(0));
 
 export const orderPlacedSchema = z.strictObject({
   eventId: z.uuid(),
@@ -23,21 +23,21 @@ export const orderPlacedSchema = z.strictObject({
   orderId: z.uuid(),
   customer: z.strictObject({
     /** The order's owner (the token's `sub`). */
-    id: z.string().min(1).max(255),
+    id: z.string().check(z.minLength(1), z.maxLength(255)),
     /** The verified e-mail claim of the token the order was placed with; null without one. */
-    email: z.email().max(254).nullable(),
+    email: z.nullable(z.email().check(z.maxLength(254))),
   }),
   lines: z
     .array(
       z.strictObject({
-        sku: z.string().regex(skuPattern),
-        name: z.string().min(1).max(200),
-        quantity: z.number().int().positive(),
+        sku: z.string().check(z.regex(skuPattern)),
+        name: z.string().check(z.minLength(1), z.maxLength(200)),
+        quantity: z.number().check(z.int(), z.positive()),
         unitPriceCents: cents,
         lineTotalCents: cents,
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
   totalCents: cents,
   currency: currencySchema,
   /** When the order committed, ISO-8601. */

@@ -5,7 +5,7 @@
  * The state machine retries that step, so it may be published more than once: the same eventId
  * each time, for consumers to drop repeats. Version 1 of its detail.
  */
-import * as z from 'zod';
+import * as z from '../zod';
 import { currencySchema } from '../catalog/product';
 import { domainEventId, type DomainEvent } from './domain-event';
 import { ordersEventSource } from './order-placed';
@@ -16,9 +16,9 @@ export const orderShippedSchema = z.strictObject({
   eventId: z.uuid(),
   eventVersion: z.literal(1),
   orderId: z.uuid(),
-  customerId: z.string().min(1).max(255),
-  trackingId: z.string().min(1).max(100),
-  totalCents: z.number().int().min(0),
+  customerId: z.string().check(z.minLength(1), z.maxLength(255)),
+  trackingId: z.string().check(z.minLength(1), z.maxLength(100)),
+  totalCents: z.number().check(z.int(), z.minimum(0)),
   currency: currencySchema,
 });
 

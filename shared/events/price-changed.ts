@@ -7,7 +7,7 @@
  * retyped) is published as version 2 beside version 1 until every consumer has moved, never as an
  * edit of this schema.
  */
-import * as z from 'zod';
+import * as z from '../zod';
 import { currencySchema, skuPattern } from '../catalog/product';
 import { domainEventId, type DomainEvent } from './domain-event';
 
@@ -15,22 +15,22 @@ export const catalogEventSource = 'shelf.catalog';
 export const priceChangedType = 'PriceChanged';
 
 const priceSchema = z.strictObject({
-  cents: z.number().int().min(0),
+  cents: z.number().check(z.int(), z.minimum(0)),
   currency: currencySchema,
 });
 
 export const priceChangedSchema = z.strictObject({
   eventId: z.uuid(),
   eventVersion: z.literal(1),
-  sku: z.string().regex(skuPattern),
+  sku: z.string().check(z.regex(skuPattern)),
   /** The product's version whose price this is (grows with every change of the product). */
-  productVersion: z.number().int().positive(),
+  productVersion: z.number().check(z.int(), z.positive()),
   oldPrice: priceSchema,
   newPrice: priceSchema,
   /** When the price changed in the system of record. */
   changedAt: z.iso.datetime({ offset: true }),
   /** Who changed it (shared/catalog/changed-by.ts); null when not recorded. */
-  changedBy: z.string().nullable(),
+  changedBy: z.nullable(z.string()),
 });
 
 export type PriceChanged = z.infer<typeof priceChangedSchema>;

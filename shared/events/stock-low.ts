@@ -9,7 +9,7 @@
  *
  * Version 1 of its detail; breaking changes are published as a new version beside this one.
  */
-import * as z from 'zod';
+import * as z from '../zod';
 import { skuPattern } from '../catalog/product';
 import { domainEventId, type DomainEvent } from './domain-event';
 import { ordersEventSource } from './order-placed';
@@ -19,13 +19,13 @@ export const stockLowType = 'StockLow';
 export const stockLowSchema = z.strictObject({
   eventId: z.uuid(),
   eventVersion: z.literal(1),
-  sku: z.string().regex(skuPattern),
-  name: z.string().min(1).max(200),
+  sku: z.string().check(z.regex(skuPattern)),
+  name: z.string().check(z.minLength(1), z.maxLength(200)),
   /** The product's category: SNS subscriptions filter on it (FilterPolicyScope MessageBody). */
-  category: z.string().min(1).max(60),
+  category: z.string().check(z.minLength(1), z.maxLength(60)),
   /** Units left after the order. */
-  stock: z.number().int().min(0),
-  threshold: z.number().int().min(0),
+  stock: z.number().check(z.int(), z.minimum(0)),
+  threshold: z.number().check(z.int(), z.minimum(0)),
   /** The order that took the stock below the threshold. */
   orderId: z.uuid(),
   occurredAt: z.iso.datetime({ offset: true }),

@@ -8,7 +8,7 @@
  * The state machine's Retry and Catch match errors by name (a Lambda function's error type is the
  * thrown error's `name`): the names below are the contract between this code and the definition.
  */
-import * as z from 'zod';
+import * as z from '../zod';
 import { namedError } from '../errors';
 
 /** Passes: the state machine retries it with back-off and jitter (Retry). */
@@ -33,10 +33,13 @@ export class OrderNotFulfillableError extends namedError('OrderNotFulfillable') 
 export const fulfilmentTaskInput = z.object({ orderId: z.uuid({ message: 'must be an order id (a UUID)' }) });
 
 /** Where a Catch puts the error (ResultPath $.failure), as Step Functions writes it. */
-export const caughtFailure = z.object({ Error: z.string().min(1).max(256), Cause: z.string().max(32_768).optional() });
+export const caughtFailure = z.object({
+  Error: z.string().check(z.minLength(1), z.maxLength(256)),
+  Cause: z.optional(z.string().check(z.maxLength(32_768))),
+});
 
 /** The compensation's input: the order, and the error that failed its fulfilment. */
-export const cancelTaskInput = fulfilmentTaskInput.extend({ failure: caughtFailure });
+export const cancelTaskInput = z.extend(fulfilmentTaskInput, { failure: caughtFailure });
 
 export type CaughtFailure = z.infer<typeof caughtFailure>;
 

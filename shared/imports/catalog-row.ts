@@ -5,6 +5,7 @@
  */
 import { currencySchema, productInputSchema, skuPattern, skuSchema, type ProductInput } from '../catalog/product';
 import { isSafeText } from '../safe-text';
+import { boundsOf } from '../zod';
 
 export const catalogColumns = ['sku', 'name', 'description', 'category', 'price', 'currency', 'stock'] as const;
 export type CatalogColumn = (typeof catalogColumns)[number];
@@ -79,15 +80,15 @@ const { name: nameSchema, description: descriptionSchema, category: categorySche
 // The schemas' own limits. zod counts string lengths in code points, and a string of n UTF-16
 // units has from n/2 to n of them (at least one if n > 0): these bounds, in units, are ones within
 // which zod's answer is certainly "valid".
-const nameMin = nameSchema.minLength ?? 0;
+const nameMin = boundsOf(nameSchema).min ?? 0;
 const limits = {
   nameMin: nameMin <= 1 ? nameMin : 2 * nameMin,
-  nameMax: nameSchema.maxLength ?? Infinity,
-  descriptionMax: descriptionSchema.unwrap().maxLength ?? Infinity,
-  priceCentsMin: productInputSchema.shape.priceCents.minValue ?? -Infinity,
-  priceCentsMax: productInputSchema.shape.priceCents.maxValue ?? Infinity,
-  stockMin: productInputSchema.shape.stock.minValue ?? -Infinity,
-  stockMax: productInputSchema.shape.stock.maxValue ?? Infinity,
+  nameMax: boundsOf(nameSchema).max ?? Infinity,
+  descriptionMax: boundsOf(descriptionSchema).max ?? Infinity,
+  priceCentsMin: boundsOf(productInputSchema.shape.priceCents).min ?? -Infinity,
+  priceCentsMax: boundsOf(productInputSchema.shape.priceCents).max ?? Infinity,
+  stockMin: boundsOf(productInputSchema.shape.stock).min ?? -Infinity,
+  stockMax: boundsOf(productInputSchema.shape.stock).max ?? Infinity,
 };
 
 /**

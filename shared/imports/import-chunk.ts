@@ -3,7 +3,7 @@
  * Valid rows only, each with its row number, so the worker can apply "the later row wins" whatever
  * order chunks arrive in and however often.
  */
-import * as z from 'zod';
+import * as z from '../zod';
 import { currencySchema, productInputSchema, skuPattern } from '../catalog/product';
 import type { CatalogRow } from './catalog-row';
 
@@ -15,21 +15,21 @@ import type { CatalogRow } from './catalog-row';
 export const importChunkSchema = z.strictObject({
   importId: z.uuid(),
   /** 1-based position of the chunk in the file. */
-  chunk: z.number().int().min(1),
+  chunk: z.number().check(z.int(), z.minimum(1)),
   rows: z
     .array(
       z.strictObject({
-        row: z.number().int().min(1),
-        sku: z.string().regex(skuPattern),
-        name: z.string().min(1).max(200),
-        description: z.string().max(2000),
-        category: z.string().min(1).max(60),
-        priceCents: z.number().int().min(0),
+        row: z.number().check(z.int(), z.minimum(1)),
+        sku: z.string().check(z.regex(skuPattern)),
+        name: z.string().check(z.minLength(1), z.maxLength(200)),
+        description: z.string().check(z.maxLength(2000)),
+        category: z.string().check(z.minLength(1), z.maxLength(60)),
+        priceCents: z.number().check(z.int(), z.minimum(0)),
         currency: currencySchema,
-        stock: z.number().int().min(0),
+        stock: z.number().check(z.int(), z.minimum(0)),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 
 export type ImportChunk = z.infer<typeof importChunkSchema>;

@@ -1,5 +1,5 @@
 /** What POST /imports accepts. */
-import * as z from 'zod';
+import * as z from '../zod';
 
 /** The extensions S3's notification suffixes match (infra/resources/storage.yml). */
 export const importFileTypes = {
@@ -8,12 +8,12 @@ export const importFileTypes = {
 } as const;
 
 export const createImportSchema = z.strictObject({
-  fileName: z
-    .string()
-    .trim()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/, 'must be 1-100 letters, digits, spaces, dots, dashes or underscores')
-    .refine((name) => /\.csv(\.gz)?$/i.test(name), 'must end in .csv or .csv.gz'),
-  contentType: z.string().trim().toLowerCase(),
+  fileName: z.string().check(
+    z.trim(),
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/, 'must be 1-100 letters, digits, spaces, dots, dashes or underscores'),
+    z.refine((name) => /\.csv(\.gz)?$/i.test(name), 'must end in .csv or .csv.gz'),
+  ),
+  contentType: z.string().check(z.trim(), z.toLowerCase()),
 });
 
 export type CreateImportRequest = z.infer<typeof createImportSchema>;

@@ -1,18 +1,18 @@
 /** What an order is, and the rules an order request follows. */
-import * as z from 'zod';
+import * as z from '../zod';
 import { skuSchema } from '../catalog/product';
 
 export const orderLineInputSchema = z.strictObject({
   sku: skuSchema,
-  quantity: z.number().int().min(1).max(1000),
+  quantity: z.number().check(z.int(), z.minimum(1), z.maximum(1000)),
 });
 
 export const placeOrderBodySchema = z.strictObject({
-  lines: z
-    .array(orderLineInputSchema)
-    .min(1)
-    .max(50)
-    .refine((lines) => new Set(lines.map((l) => l.sku)).size === lines.length, 'must not repeat a SKU'),
+  lines: z.array(orderLineInputSchema).check(
+    z.minLength(1),
+    z.maxLength(50),
+    z.refine((lines) => new Set(lines.map((l) => l.sku)).size === lines.length, 'must not repeat a SKU'),
+  ),
 });
 
 export type OrderLineInput = z.infer<typeof orderLineInputSchema>;

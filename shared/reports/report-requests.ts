@@ -1,5 +1,5 @@
 /** What callers may send: a report's day, on the API's path and in a schedule's event. */
-import * as z from 'zod';
+import * as z from '../zod';
 import { InvalidInputError } from '../errors';
 
 /** A calendar day, YYYY-MM-DD, that exists (2026-02-30 does not). */
@@ -13,7 +13,7 @@ export const reportDatePath = z.object({ date: reportDateSchema });
  * (`detail.date`), so that one function and one event shape cover both. Undefined: none named.
  */
 export function requestedReportDate(detail: unknown): string | undefined {
-  const parsed = z.object({ date: reportDateSchema.optional() }).safeParse(detail ?? {});
+  const parsed = z.object({ date: z.optional(reportDateSchema) }).safeParse(detail ?? {});
   if (parsed.success) return parsed.data.date;
   throw new InvalidInputError(
     'The event does not name a day to report',

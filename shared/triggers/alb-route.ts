@@ -9,16 +9,16 @@
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html
  */
 import { STATUS_CODES } from 'node:http';
-import { AlbSchema } from '@aws-lambda-powertools/parser/schemas/alb';
 import type { Context } from 'aws-lambda';
-import type * as z from 'zod';
+import type * as z from '../zod';
 import { errorBody, errorResponse } from '../http/error-response';
 import { HttpError } from '../http/http-error';
 import type { HttpResponse } from '../http/responses';
 import { logger, metrics, MetricUnit } from '../observability';
 import { observedHandler } from './observed-handler';
+import { albSchema } from './schemas/alb';
 
-export type AlbEvent = z.infer<typeof AlbSchema>;
+export type AlbEvent = z.infer<typeof albSchema>;
 
 export interface AlbRequest {
   method: string;
@@ -68,7 +68,7 @@ function headersOf(event: AlbEvent): Record<string, string | undefined> {
 
 export function albRoutes(routes: AlbRoutes) {
   return observedHandler(async (rawEvent: unknown, context: Context): Promise<AlbResult> => {
-    const parsed = AlbSchema.safeParse(rawEvent);
+    const parsed = albSchema.safeParse(rawEvent);
     if (!parsed.success) {
       // Only a misconfigured trigger sends something else; the caller is not at fault. Its form is
       // unknown, so the answer is in the single-value form.

@@ -15,7 +15,7 @@
  * schemas are written here from the developer guide's event syntax.
  */
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../zod';
 import { DomainError } from '../errors';
 import { logger } from '../observability';
 import { observedHandler } from './observed-handler';
@@ -26,30 +26,30 @@ const attributes = z.record(z.string(), z.string());
 const triggerBase = z.object({
   version: z.string(),
   region: z.string(),
-  userPoolId: z.string().min(1),
-  userName: z.string().min(1),
+  userPoolId: z.string().check(z.minLength(1)),
+  userName: z.string().check(z.minLength(1)),
   callerContext: z.object({ awsSdkVersion: z.string(), clientId: z.string() }),
 });
 
 /** Pre sign-up: self sign-up, an admin's AdminCreateUser, or a federated first sign-in. */
-export const preSignUpEvent = triggerBase.extend({
+export const preSignUpEvent = z.extend(triggerBase, {
   triggerSource: z.enum(['PreSignUp_SignUp', 'PreSignUp_AdminCreateUser', 'PreSignUp_ExternalProvider']),
   request: z.object({
     userAttributes: attributes,
-    validationData: attributes.nullish(),
-    clientMetadata: attributes.optional(),
+    validationData: z.nullish(attributes),
+    clientMetadata: z.optional(attributes),
   }),
   response: z.object({
-    autoConfirmUser: z.boolean().optional(),
-    autoVerifyEmail: z.boolean().optional(),
-    autoVerifyPhone: z.boolean().optional(),
+    autoConfirmUser: z.optional(z.boolean()),
+    autoVerifyEmail: z.optional(z.boolean()),
+    autoVerifyPhone: z.optional(z.boolean()),
   }),
 });
 
 /** Post confirmation: a sign-up confirmed with its code, or a forgotten password reset. */
-export const postConfirmationEvent = triggerBase.extend({
+export const postConfirmationEvent = z.extend(triggerBase, {
   triggerSource: z.enum(['PostConfirmation_ConfirmSignUp', 'PostConfirmation_ConfirmForgotPassword']),
-  request: z.object({ userAttributes: attributes, clientMetadata: attributes.optional() }),
+  request: z.object({ userAttributes: attributes, clientMetadata: z.optional(attributes) }),
   response: z.object({}),
 });
 
@@ -57,7 +57,7 @@ export const postConfirmationEvent = triggerBase.extend({
  * Pre token generation, event version 2 (LambdaVersion V2_0): one request for the ID and access
  * tokens. A V1 event (version "1") has no access token part, so it is refused, not half-served.
  */
-export const preTokenGenerationV2Event = triggerBase.extend({
+export const preTokenGenerationV2Event = z.extend(triggerBase, {
   version: z.literal('2', { error: 'must be "2": set the trigger to LambdaVersion V2_0' }),
   triggerSource: z.enum([
     'TokenGeneration_HostedAuth',
@@ -69,14 +69,14 @@ export const preTokenGenerationV2Event = triggerBase.extend({
   request: z.object({
     userAttributes: attributes,
     groupConfiguration: z.object({
-      groupsToOverride: z.array(z.string()).default([]),
-      iamRolesToOverride: z.array(z.string()).default([]),
-      preferredRole: z.string().nullish(),
+      groupsToOverride: z._default(z.array(z.string()), []),
+      iamRolesToOverride: z._default(z.array(z.string()), []),
+      preferredRole: z.nullish(z.string()),
     }),
-    scopes: z.array(z.string()).optional(),
-    clientMetadata: attributes.optional(),
+    scopes: z.optional(z.array(z.string())),
+    clientMetadata: z.optional(attributes),
   }),
-  response: z.object({}).passthrough(),
+  response: z.looseObject({}),
 });
 
 /** The part of a V2 response Shelf fills in (the developer guide's claimsAndScopeOverrideDetails). */
@@ -103,16 +103,16 @@ export class InvalidTriggerEventError extends Error {
 /** What the user reads when something failed that is not theirs to fix. */
 export const internalFailureMessage = 'Something went wrong on our side; please try again in a minute';
 
-function describe(error: z.ZodError): string {
+function describe(error: z.core.$ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || 'event'}: ${issue.message}`).join('; ');
 }
 
-export function cognitoTrigger<S extends z.ZodType<{ response: object }>, R extends object>(
+export function cognitoTrigger<S extends z.core.$ZodType<{ response: object }>, R extends object>(
   schema: S,
   handle: (event: z.infer<S>, context: Context) => R | Promise<R>,
 ): (event: unknown, context: Context) => Promise<unknown> {
   return observedHandler(async (event: unknown, context) => {
-    const parsed = schema.safeParse(event);
+    const parsed = z.safeParse(schema, event);
     if (!parsed.success) {
       const refusal = new InvalidTriggerEventError(describe(parsed.error));
       logger.error(refusal.message);

@@ -5,7 +5,8 @@
  * (shared/adapters/cloudformation/custom-resource-response.ts); a function that ends without one
  * leaves the stack waiting until the resource's ServiceTimeout. So every path answers:
  *
- * - the request is validated (the Powertools parser's schemas); one that is not valid but says
+ * - the request is validated (the Powertools parser's schemas, their zod/mini copies in
+ *   schemas/cloudformation-custom-resource.ts); one that is not valid but says
  *   where to answer is answered FAILED with what is wrong;
  * - the work's result is answered SUCCESS, with its Data; its error FAILED, with a one-line reason
  *   (the message, never a stack trace) and where the function's logs are;
@@ -18,13 +19,8 @@
  * LogicalResourceId on Create, whether it succeeds or fails (CloudFormation then sends a Delete
  * for that id on rollback).
  */
-import {
-  CloudFormationCustomResourceCreateSchema,
-  CloudFormationCustomResourceDeleteSchema,
-  CloudFormationCustomResourceUpdateSchema,
-} from '@aws-lambda-powertools/parser/schemas/cloudformation-custom-resource';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../zod';
 import {
   sendCustomResourceResponse,
   type CustomResourceResponse,
@@ -33,14 +29,19 @@ import {
 } from '../adapters/cloudformation/custom-resource-response';
 import { logger } from '../observability';
 import { observedHandler } from './observed-handler';
+import {
+  customResourceCreateSchema,
+  customResourceDeleteSchema,
+  customResourceUpdateSchema,
+} from './schemas/cloudformation-custom-resource';
 
 // Powertools' schemas leave out PhysicalResourceId, which CloudFormation sends with every Update
 // and Delete (zod would drop it from the parsed request).
-const physicalResourceId = z.string().min(1);
+const physicalResourceId = z.string().check(z.minLength(1));
 export const customResourceRequestSchema = z.discriminatedUnion('RequestType', [
-  CloudFormationCustomResourceCreateSchema,
-  CloudFormationCustomResourceUpdateSchema.extend({ PhysicalResourceId: physicalResourceId }),
-  CloudFormationCustomResourceDeleteSchema.extend({ PhysicalResourceId: physicalResourceId }),
+  customResourceCreateSchema,
+  z.extend(customResourceUpdateSchema, { PhysicalResourceId: physicalResourceId }),
+  z.extend(customResourceDeleteSchema, { PhysicalResourceId: physicalResourceId }),
 ]);
 export type CustomResourceRequest = z.infer<typeof customResourceRequestSchema>;
 export type CustomResourceRequestOf<T extends CustomResourceRequest['RequestType']> = Extract<
@@ -49,12 +50,10 @@ export type CustomResourceRequestOf<T extends CustomResourceRequest['RequestType
 >;
 
 /** Enough of a request to answer it, for one that is otherwise not valid. */
-const replyToSchema = CloudFormationCustomResourceCreateSchema.pick({
-  ResponseURL: true,
-  StackId: true,
-  RequestId: true,
-  LogicalResourceId: true,
-}).extend({ PhysicalResourceId: physicalResourceId.optional() });
+const replyToSchema = z.extend(
+  z.pick(customResourceCreateSchema, { ResponseURL: true, StackId: true, RequestId: true, LogicalResourceId: true }),
+  { PhysicalResourceId: z.optional(physicalResourceId) },
+);
 
 /** What a successful request answers: a reason for the stack's events, and Data for !GetAtt. */
 export interface CustomResourceOutcome {

@@ -6,7 +6,7 @@
  * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
  */
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../zod';
 import { observedHandler } from './observed-handler';
 
 const invocationRecordSchema = z.object({
@@ -16,7 +16,7 @@ const invocationRecordSchema = z.object({
     requestId: z.string(),
     functionArn: z.string(),
     condition: z.enum(['Success', 'RetriesExhausted', 'EventAgeExceeded']),
-    approximateInvokeCount: z.number().int().positive(),
+    approximateInvokeCount: z.number().check(z.int(), z.positive()),
   }),
   responsePayload: z.unknown(),
 });
@@ -28,7 +28,7 @@ export interface SuccessRecord<T> {
   responsePayload: T;
 }
 
-export function destinationRecord<S extends z.ZodType, R>(
+export function destinationRecord<S extends z.core.$ZodType, R>(
   payload: S,
   handle: (record: SuccessRecord<z.infer<S>>, context: Context) => Promise<R>,
 ): (event: unknown, context: Context) => Promise<R> {
@@ -42,7 +42,7 @@ export function destinationRecord<S extends z.ZodType, R>(
       {
         functionArn: record.requestContext.functionArn,
         requestId: record.requestContext.requestId,
-        responsePayload: payload.parse(record.responsePayload),
+        responsePayload: z.parse(payload, record.responsePayload),
       },
       context,
     );

@@ -1,13 +1,12 @@
 /**
  * httpRoute: the wrapper every API Gateway (HTTP API, payload 2.0) handler uses, written once, on
- * the observed-handler core (observed-handler.ts). It validates the event with the Powertools
- * parser schema, checks the caller's role, parses and validates the JSON body, path and query with
+ * the observed-handler core (observed-handler.ts). It validates the event with the schema below,
+ * checks the caller's role, parses and validates the JSON body, path and query with
  * zod, runs the route, and maps the result or the error to a response. Handlers stay a few lines
  * long: validate, call one domain function, map.
  */
-import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../zod';
 import { callerFromClaims, callerIdProblem, type Caller, type Role } from '../auth/caller';
 import { errorBody, errorResponse } from '../http/error-response';
 import { HttpError } from '../http/http-error';
@@ -21,25 +20,65 @@ import { observedHandler } from './observed-handler';
  */
 export const maxBodyBytes = 64 * 1024;
 
-// The Powertools schema, loosened only where serverless-offline differs from API Gateway (it
+// The Powertools parser's APIGatewayProxyEventV2Schema (schemas/api-gatewayv2), written again with
+// zod/mini: the parser's schemas are classic zod, which would bring all of classic zod into every
+// API function's bundle. Loosened only where serverless-offline differs from API Gateway (it
 // sends null for an absent body or query string, may omit the user agent, and always adds an
 // authorizer object: claims are read and checked by callerFromClaims instead) and where AWS's
 // own sample event has a placeholder (sourceIp "IP"); Shelf reads neither.
-const requestContextSchema = APIGatewayProxyEventV2Schema.shape.requestContext;
-const httpApiEventSchema = APIGatewayProxyEventV2Schema.extend({
-  body: z.string().nullish(),
-  queryStringParameters: z.record(z.string(), z.string()).nullish(),
-  requestContext: requestContextSchema.extend({
-    authorizer: z
-      .looseObject({ jwt: z.looseObject({ claims: z.record(z.string(), z.unknown()).nullish() }).nullish() })
-      .nullish(),
-    http: requestContextSchema.shape.http.extend({ sourceIp: z.string(), userAgent: z.string().optional() }),
+const stringRecord = z.record(z.string(), z.string());
+const httpApiEventSchema = z.object({
+  version: z.string(),
+  routeKey: z.string(),
+  rawPath: z.string(),
+  rawQueryString: z.string(),
+  cookies: z.optional(z.array(z.string())),
+  headers: stringRecord,
+  queryStringParameters: z.nullish(stringRecord),
+  requestContext: z.object({
+    accountId: z.string(),
+    apiId: z.string(),
+    authorizer: z.nullish(
+      z.looseObject({ jwt: z.nullish(z.looseObject({ claims: z.nullish(z.record(z.string(), z.unknown())) })) }),
+    ),
+    authentication: z.nullish(
+      z.object({
+        clientCert: z.optional(
+          z.object({
+            clientCertPem: z.string(),
+            subjectDN: z.string(),
+            issuerDN: z.string(),
+            serialNumber: z.string(),
+            validity: z.object({ notBefore: z.string(), notAfter: z.string() }),
+          }),
+        ),
+      }),
+    ),
+    domainName: z.string(),
+    domainPrefix: z.string(),
+    http: z.object({
+      method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']),
+      path: z.string(),
+      protocol: z.string(),
+      sourceIp: z.string(),
+      userAgent: z.optional(z.string()),
+    }),
+    requestId: z.string(),
+    routeKey: z.string(),
+    stage: z.string(),
+    time: z.string(),
+    timeEpoch: z.number(),
   }),
+  body: z.nullish(z.string()),
+  pathParameters: z.nullish(stringRecord),
+  isBase64Encoded: z.boolean(),
+  stageVariables: z.nullish(stringRecord),
 });
 type HttpApiEvent = z.infer<typeof httpApiEventSchema>;
 
-type Schema = z.ZodType | undefined;
-type Output<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
+// Any zod schema, mini or classic (zod/mini's functions take both).
+type Schema = z.core.$ZodType | undefined;
+type Output<S extends Schema> = S extends z.core.$ZodType ? z.output<S> : undefined;
 
 export interface RouteSpec<
   B extends Schema,
@@ -67,8 +106,8 @@ export interface RouteRequest<B extends Schema, P extends Schema, Q extends Sche
   context: Context;
 }
 
-export function validate<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.output<S> {
-  const result = schema.safeParse(value);
+export function validate<S extends z.core.$ZodType>(schema: S, value: unknown, prefix: string): z.output<S> {
+  const result = z.safeParse(schema, value);
   if (result.success) return result.data;
   const details = result.error.issues.map((issue) => ({
     field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),

@@ -2,39 +2,18 @@
  * sesReceipt: the wrapper for a function an SES receipt rule's Lambda action invokes (InvocationType
  * Event: asynchronously, so a failure is retried and then goes to the on-failure destination), on
  * the observed-handler core (observed-handler.ts). The event is validated with the Powertools
- * parser's SES schema; SES sends one message per invocation, without its body (an S3 action before
- * the Lambda action stores that). https://docs.aws.amazon.com/ses/latest/dg/receiving-email-action-lambda.html
+ * parser's SES schema (its zod/mini copy, schemas/ses.ts); SES sends one message per invocation,
+ * without its body (an S3 action before the Lambda action stores that).
+ * https://docs.aws.amazon.com/ses/latest/dg/receiving-email-action-lambda.html
  */
-import { SesRecordSchema } from '@aws-lambda-powertools/parser/schemas/ses';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../zod';
 import { logger } from '../observability';
 import { observedHandler } from './observed-handler';
+import { sesRecordSchema } from './schemas/ses';
 
-const { ses, ...record } = SesRecordSchema.shape;
-const { mail, ...message } = ses.shape;
-// SES reports only the headers a message has: one without a Subject, Date or Message-ID comes with
-// no such common header (Powertools' schema requires them), and the function decides what it lacks.
 const sesEventSchema = z.object({
-  Records: z
-    .array(
-      z.object({
-        ...record,
-        ses: z.object({
-          ...message,
-          mail: mail.extend({
-            commonHeaders: mail.shape.commonHeaders.partial({
-              to: true,
-              returnPath: true,
-              messageId: true,
-              date: true,
-              subject: true,
-            }),
-          }),
-        }),
-      }),
-    )
-    .length(1, 'SES sends one message per invocation'),
+  Records: z.array(sesRecordSchema).check(z.length(1, 'SES sends one message per invocation')),
 });
 
 export type SesReceiptRecord = z.infer<typeof sesEventSchema>['Records'][number]['ses'];

@@ -3,23 +3,23 @@
  * (observed-handler.ts). SNS invokes it asynchronously, so the function's retries, maximum event
  * age and on-failure destination decide what happens to a message it fails on
  * (https://docs.aws.amazon.com/lambda/latest/dg/with-sns.html). The event is validated with the
- * Powertools parser's SNS schema; SNS sends one record an invocation, whose Message is read as JSON
+ * Powertools parser's SNS schema (its zod/mini copy, schemas/sns.ts); SNS sends one record an invocation, whose Message is read as JSON
  * and validated with the function's schema. A message that does not fit is refused with an error
  * naming its fields, so after the retries it reaches the on-failure destination with that reason,
  * never dropped unseen.
  */
-import { SnsNotificationSchema, SnsRecordSchema, SnsSchema } from '@aws-lambda-powertools/parser/schemas/sns';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../zod';
 import { logger } from '../observability';
 import { observedHandler } from './observed-handler';
+import { snsNotificationSchema, snsRecordSchema, snsSchema } from './schemas/sns';
 
 // The Powertools schema, loosened only where AWS's own sample event has placeholders ("EXAMPLE"
 // for the signing certificate and unsubscribe URLs); the shop reads neither.
-const snsEventSchema = SnsSchema.extend({
+const snsEventSchema = z.extend(snsSchema, {
   Records: z.array(
-    SnsRecordSchema.extend({
-      Sns: SnsNotificationSchema.extend({ SigningCertUrl: z.string(), UnsubscribeUrl: z.string() }),
+    z.extend(snsRecordSchema, {
+      Sns: z.extend(snsNotificationSchema, { SigningCertUrl: z.string(), UnsubscribeUrl: z.string() }),
     }),
   ),
 });
@@ -33,11 +33,11 @@ export interface SnsDelivery {
   topicArn: string;
 }
 
-function problems(error: z.ZodError): string {
+function problems(error: z.core.$ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`).join('; ');
 }
 
-export function snsMessage<S extends z.ZodType, R>(
+export function snsMessage<S extends z.core.$ZodType, R>(
   schema: S,
   handle: (message: z.output<S>, delivery: SnsDelivery, context: Context) => Promise<R>,
 ): (event: unknown, context: Context) => Promise<R[]> {
@@ -54,7 +54,7 @@ export function snsMessage<S extends z.ZodType, R>(
       } catch {
         throw new UnreadableMessageError(`SNS message ${sns.MessageId} is not JSON`);
       }
-      const message = schema.safeParse(body);
+      const message = z.safeParse(schema, body);
       if (!message.success) {
         throw new UnreadableMessageError(`SNS message ${sns.MessageId} refused: ${problems(message.error)}`);
       }

@@ -8,19 +8,19 @@
  * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
  */
 import type { Context } from 'aws-lambda';
-import type * as z from 'zod';
+import * as z from '../zod';
 import { namedError } from '../errors';
 import { observedHandler } from './observed-handler';
 
 /** The state's input is not what this task takes: a wiring mistake, never retried. */
 export class InvalidTaskInputError extends namedError('InvalidTaskInput') {}
 
-export function stateMachineTask<S extends z.ZodType, R>(
+export function stateMachineTask<S extends z.core.$ZodType, R>(
   schema: S,
   handle: (input: z.infer<S>, context: Context) => Promise<R>,
 ): (event: unknown, context: Context) => Promise<R> {
   return observedHandler(async (event: unknown, context) => {
-    const parsed = schema.safeParse(event);
+    const parsed = z.safeParse(schema, event);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(input)'} ${issue.message}`);
       throw new InvalidTaskInputError(`The task's input is refused: ${problems.join('; ')}`);

@@ -7,7 +7,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { BatchWriteCommandInput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchWriteCommand, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../../zod';
 import type { CatalogEntry, CatalogPage, CatalogQuery, CatalogReadModel } from '../../catalog/catalog-ports';
 import { InvalidCursorError, isDeleted } from '../../catalog/catalog-ports';
 import type { Product } from '../../catalog/product';
@@ -180,7 +180,7 @@ export class UnreadableCatalogItemError extends Error {
 }
 
 const text = z.string();
-const whole = z.number().int();
+const whole = z.number().check(z.int());
 const productItem = z.object({
   sku: text,
   name: text,
@@ -191,10 +191,10 @@ const productItem = z.object({
   stock: whole,
   version: whole,
   updatedAt: text,
-  changedBy: text.optional(),
+  changedBy: z.optional(text),
 });
 // Earlier releases' tombstones have deletedAt only; they were written by nobody recorded.
-const tombstoneItem = z.object({ sku: text, version: whole, deletedAt: text, changedBy: text.optional() });
+const tombstoneItem = z.object({ sku: text, version: whole, deletedAt: text, changedBy: z.optional(text) });
 
 /**
  * An item of the table (an image in its stream, unmarshalled) as the entry it was written from:

@@ -5,7 +5,7 @@
  * with a domain (the hosted UI) cannot be reached through a VPC endpoint (docs/labs/18-*.md).
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import * as z from 'zod';
+import * as z from '../../zod';
 import type { Customer } from '../../customers/customer';
 import type { CustomerStore } from '../../customers/customer-ports';
 
