@@ -64,6 +64,9 @@ const requests: Record<string, () => Omit<HttpEventOptions, 'method' | 'route'>>
     body: { events: [{ type: 'view', sku, sessionId: 'bench-cold-start', occurredAt: new Date().toISOString() }] },
   }),
   'GET /reports/trending': () => ({}),
+  'GET /reports': () => ({ caller: admin }),
+  // A day with no report: a 404 after the S3 lookup.
+  'GET /reports/{date}': () => ({ caller: admin, pathParameters: { date: '2026-01-01' } }),
   'POST /imports': () => ({ caller: admin, body: { fileName: 'bench.csv', contentType: 'text/csv' } }),
   'GET /imports/{importId}': () => ({ caller: admin, pathParameters: { importId: randomUUID() } }),
   'POST /orders': () => ({
