@@ -80,6 +80,17 @@ export interface RestockDeps extends ProjectionDeps {
 }
 
 const quantitySchema = z.coerce.number().int().min(1).max(maxStock);
+
+/**
+ * Text from the mail, quoted back in the answer and kept in PostgreSQL's jsonb, which refuses NUL
+ * and half of a surrogate pair (failing the whole transaction): at most `max` characters, never
+ * cut inside a pair, control characters as '?'.
+ */
+function quotable(text: string, max: number): string {
+  const cut = text.length > max && /[\uD800-\uDBFF]/.test(text[max - 1]!) ? max - 1 : max;
+  // eslint-disable-next-line no-control-regex
+  return text.slice(0, cut).replace(/[\u0000-\u001f\u007f]/g, '?');
+}
 const csvHeader = /^\s*"?sku"?\s*[,;\t ]\s*"?(quantity|qty)"?\s*$/i;
 
 /**
@@ -104,9 +115,7 @@ export function parseRestockNote(text: string): RestockNote {
   const note: RestockNote = { lines: [], refused: [] };
   const seen = new Map<string, number>();
   for (const { line, raw } of rows) {
-    // Quoted back in the answer and kept in PostgreSQL (jsonb takes no NUL): control characters as '?'.
-    // eslint-disable-next-line no-control-regex
-    const text = raw.slice(0, 100).replace(/[\u0000-\u001f\u007f]/g, '?');
+    const text = quotable(raw, 100);
     const refuse = (reason: string) => void note.refused.push({ line, text, reason });
     const fields = raw
       .split(/[\s,;]+/)
@@ -154,7 +163,8 @@ export function restockNoteOf(rawMessage: Buffer): RestockNote {
     if (!body) return refuseWhole('the mail has no plain text and no CSV file: write "SKU quantity" lines');
     return parseRestockNote(partText(body));
   } catch (error) {
-    if (error instanceof MimeError) return refuseWhole(`the mail cannot be read: ${error.message}`);
+    // The message may quote the mail's own headers (a charset, a boundary).
+    if (error instanceof MimeError) return refuseWhole(quotable(`the mail cannot be read: ${error.message}`, 200));
     throw error;
   }
 }
