@@ -99,16 +99,24 @@ const csvHeader = /^\s*"?sku"?\s*[,;\t ]\s*"?(quantity|qty)"?\s*$/i;
  * Fields are separated by spaces, tabs, commas or semicolons.
  */
 export function parseRestockNote(text: string): RestockNote {
-  const all = text.split(/\r?\n/);
-  const signature = all.findIndex((line) => line === '-- ' || line === '--');
-  const rows = (signature === -1 ? all : all.slice(0, signature))
-    .map((raw, i) => ({ line: i + 1, raw: raw.trim() }))
-    .filter(({ raw }) => raw !== '' && !raw.startsWith('>') && !csvHeader.test(raw));
-  if (rows.length > maxNoteLines) {
+  // One pass, keeping at most maxNoteLines rows: a note of millions of lines is counted, not held.
+  const rows: { line: number; raw: string }[] = [];
+  let count = 0;
+  for (let start = 0, line = 1; start <= text.length; line++) {
+    const end = text.indexOf('\n', start);
+    const stop = end === -1 ? text.length : end;
+    const whole = text.slice(start, text[stop - 1] === '\r' && end !== -1 ? stop - 1 : stop);
+    start = stop + 1;
+    if (whole === '-- ' || whole === '--') break;
+    const raw = whole.trim();
+    if (raw === '' || raw.startsWith('>') || csvHeader.test(raw)) continue;
+    if (++count <= maxNoteLines) rows.push({ line, raw });
+  }
+  if (count > maxNoteLines) {
     return {
       lines: [],
       refused: [
-        { line: 0, text: '', reason: `the note has ${rows.length} lines, more than ${maxNoteLines}: send it in parts` },
+        { line: 0, text: '', reason: `the note has ${count} lines, more than ${maxNoteLines}: send it in parts` },
       ],
     };
   }
@@ -117,6 +125,11 @@ export function parseRestockNote(text: string): RestockNote {
   for (const { line, raw } of rows) {
     const text = quotable(raw, 100);
     const refuse = (reason: string) => void note.refused.push({ line, text, reason });
+    // No "SKU quantity" line is that long: a longer one (a megabyte of text) is refused unsplit.
+    if (raw.length > 1000) {
+      refuse('is not "SKU quantity"');
+      continue;
+    }
     const fields = raw
       .split(/[\s,;]+/)
       .filter(Boolean)
