@@ -80,6 +80,17 @@ export interface RestockDeps extends ProjectionDeps {
 }
 
 const quantitySchema = z.coerce.number().check(z.int(), z.minimum(1), z.maximum(maxStock));
+
+/**
+ * Text from the mail, quoted back in the answer and kept in PostgreSQL's jsonb, which refuses NUL
+ * and half of a surrogate pair (failing the whole transaction): at most `max` characters, never
+ * cut inside a pair, control characters as '?'.
+ */
+function quotable(text: string, max: number): string {
+  const cut = text.length > max && /[\uD800-\uDBFF]/.test(text[max - 1]!) ? max - 1 : max;
+  // eslint-disable-next-line no-control-regex
+  return text.slice(0, cut).replace(/[\u0000-\u001f\u007f]/g, '?');
+}
 const csvHeader = /^\s*"?sku"?\s*[,;\t ]\s*"?(quantity|qty)"?\s*$/i;
 
 /**
@@ -88,26 +99,37 @@ const csvHeader = /^\s*"?sku"?\s*[,;\t ]\s*"?(quantity|qty)"?\s*$/i;
  * Fields are separated by spaces, tabs, commas or semicolons.
  */
 export function parseRestockNote(text: string): RestockNote {
-  const all = text.split(/\r?\n/);
-  const signature = all.findIndex((line) => line === '-- ' || line === '--');
-  const rows = (signature === -1 ? all : all.slice(0, signature))
-    .map((raw, i) => ({ line: i + 1, raw: raw.trim() }))
-    .filter(({ raw }) => raw !== '' && !raw.startsWith('>') && !csvHeader.test(raw));
-  if (rows.length > maxNoteLines) {
+  // One pass, keeping at most maxNoteLines rows: a note of millions of lines is counted, not held.
+  const rows: { line: number; raw: string }[] = [];
+  let count = 0;
+  for (let start = 0, line = 1; start <= text.length; line++) {
+    const end = text.indexOf('\n', start);
+    const stop = end === -1 ? text.length : end;
+    const whole = text.slice(start, text[stop - 1] === '\r' && end !== -1 ? stop - 1 : stop);
+    start = stop + 1;
+    if (whole === '-- ' || whole === '--') break;
+    const raw = whole.trim();
+    if (raw === '' || raw.startsWith('>') || csvHeader.test(raw)) continue;
+    if (++count <= maxNoteLines) rows.push({ line, raw });
+  }
+  if (count > maxNoteLines) {
     return {
       lines: [],
       refused: [
-        { line: 0, text: '', reason: `the note has ${rows.length} lines, more than ${maxNoteLines}: send it in parts` },
+        { line: 0, text: '', reason: `the note has ${count} lines, more than ${maxNoteLines}: send it in parts` },
       ],
     };
   }
   const note: RestockNote = { lines: [], refused: [] };
   const seen = new Map<string, number>();
   for (const { line, raw } of rows) {
-    // Quoted back in the answer and kept in PostgreSQL (jsonb takes no NUL): control characters as '?'.
-    // eslint-disable-next-line no-control-regex
-    const text = raw.slice(0, 100).replace(/[\u0000-\u001f\u007f]/g, '?');
+    const text = quotable(raw, 100);
     const refuse = (reason: string) => void note.refused.push({ line, text, reason });
+    // No "SKU quantity" line is that long: a longer one (a megabyte of text) is refused unsplit.
+    if (raw.length > 1000) {
+      refuse('is not "SKU quantity"');
+      continue;
+    }
     const fields = raw
       .split(/[\s,;]+/)
       .filter(Boolean)
@@ -154,7 +176,8 @@ export function restockNoteOf(rawMessage: Buffer): RestockNote {
     if (!body) return refuseWhole('the mail has no plain text and no CSV file: write "SKU quantity" lines');
     return parseRestockNote(partText(body));
   } catch (error) {
-    if (error instanceof MimeError) return refuseWhole(`the mail cannot be read: ${error.message}`);
+    // The message may quote the mail's own headers (a charset, a boundary).
+    if (error instanceof MimeError) return refuseWhole(quotable(`the mail cannot be read: ${error.message}`, 200));
     throw error;
   }
 }

@@ -67,18 +67,42 @@ export function headerValue(header: string): { value: string; parameters: Record
   return { value: value.trim().toLowerCase(), parameters };
 }
 
+const hexDigit = (code: number) =>
+  code >= 48 && code <= 57
+    ? code - 48
+    : code >= 65 && code <= 70
+      ? code - 55
+      : code >= 97 && code <= 102
+        ? code - 87
+        : -1;
+
 function decodeQuotedPrintable(text: string): Buffer {
-  // Soft line breaks (`=` at a line's end) join lines; `=XX` is a byte.
-  const joined = text.replace(/=\r?\n/g, '');
-  const bytes: number[] = [];
-  for (let i = 0; i < joined.length; i++) {
-    const c = joined[i]!;
-    if (c === '=' && /^[0-9A-Fa-f]{2}$/.test(joined.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(joined.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(joined.charCodeAt(i) & 0xff);
+  // Soft line breaks (`=` at a line's end) join lines; `=XX` is a byte. Written into one buffer of
+  // the text's length (the decoded body is never longer): a mail may be tens of megabytes.
+  const bytes = Buffer.allocUnsafe(text.length);
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x3d) {
+      if (text[i + 1] === '\n') {
+        i += 1;
+        continue;
+      }
+      if (text[i + 1] === '\r' && text[i + 2] === '\n') {
+        i += 2;
+        continue;
+      }
+      const high = hexDigit(text.charCodeAt(i + 1));
+      const low = high === -1 ? -1 : hexDigit(text.charCodeAt(i + 2));
+      if (low !== -1) {
+        bytes[length++] = high * 16 + low;
+        i += 2;
+        continue;
+      }
+    }
+    bytes[length++] = code & 0xff;
   }
-  return Buffer.from(bytes);
+  return bytes.subarray(0, length);
 }
 
 function decodeBody(body: string, encoding: string): Buffer {
@@ -99,21 +123,29 @@ function decodeBody(body: string, encoding: string): Buffer {
   }
 }
 
-/** Splits a multipart body at its boundary lines; the preamble and epilogue are left out. */
+/** `text` without its last line break, if it ends with one. */
+const withoutLastBreak = (text: string) =>
+  text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
+
+/**
+ * Splits a multipart body at its boundary lines; the preamble and epilogue are left out. The parts
+ * are slices of the body, found with indexOf: a body of tens of megabytes is not copied, nor cut
+ * into lines.
+ */
 function splitMultipart(body: string, boundary: string): string[] {
   const delimiter = `--${boundary}`;
-  const lines = body.split(/(?<=\n)/);
   const parts: string[] = [];
-  let current: string[] | undefined;
-  for (const line of lines) {
-    const bare = line.replace(/\r?\n$/, '').trimEnd();
-    if (bare === delimiter || bare === `${delimiter}--`) {
-      if (current) parts.push(current.join('').replace(/\r?\n$/, ''));
-      if (bare.endsWith('--')) return parts;
-      current = [];
-      continue;
-    }
-    current?.push(line);
+  let partStart = -1;
+  for (let at = body.indexOf(delimiter); at !== -1; at = body.indexOf(delimiter, at + delimiter.length)) {
+    if (at > 0 && body[at - 1] !== '\n') continue;
+    const lineEnd = body.indexOf('\n', at);
+    const next = lineEnd === -1 ? body.length : lineEnd + 1;
+    // After the delimiter, only `--` (the closing one) and trailing white space (RFC 2046, 5.1.1).
+    const rest = body.slice(at + delimiter.length, lineEnd === -1 ? body.length : lineEnd).trimEnd();
+    if (rest !== '' && rest !== '--') continue;
+    if (partStart !== -1) parts.push(withoutLastBreak(body.slice(partStart, at)));
+    if (rest === '--') return parts;
+    partStart = next;
   }
   throw new MimeError(`the multipart has no closing boundary --${boundary}--`);
 }
@@ -123,7 +155,11 @@ function parsePart(text: string, depth: number): MimePart {
   // A part that starts with an empty line has no headers; one with no empty line, no body.
   const startsEmpty = /^\r?\n/.test(text);
   const headerBlock = startsEmpty ? '' : end ? text.slice(0, end.index) : text;
-  const body = startsEmpty ? text.replace(/^\r?\n/, '') : end ? text.slice(end.index + end[0].length) : '';
+  const body = startsEmpty
+    ? text.slice(text.startsWith('\r') ? 2 : 1)
+    : end
+      ? text.slice(end.index + end[0].length)
+      : '';
   const headers = readHeaders(headerBlock);
   const type = headerValue(headers.get('content-type') ?? 'text/plain; charset=us-ascii');
   const disposition = headers.has('content-disposition') ? headerValue(headers.get('content-disposition')!) : undefined;

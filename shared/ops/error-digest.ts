@@ -71,6 +71,13 @@ export interface AlertPublisher {
 
 export const digestIntervalMs = 5 * 60_000;
 const sampleLength = 1000;
+/**
+ * An error's name is at most this long, and a digest lists this many names, then counts the rest:
+ * in a storm every line may name an error of its own (a message with an id in it), and SNS refuses
+ * a message over 256 KB, which would leave the storm with no digest at all.
+ */
+const nameLength = 80;
+export const namesListed = 20;
 /** SNS refuses a subject longer than 100 characters. */
 const maxSubjectLength = 100;
 const lambdaLogGroup = '/aws/lambda/';
@@ -88,13 +95,13 @@ export function errorName(message: string): string | undefined {
     if (entry.level !== undefined) {
       if (entry.level !== 'ERROR' && entry.level !== 'CRITICAL') return undefined;
       if (typeof entry.error?.name === 'string' && entry.error.name) return entry.error.name;
-      return typeof entry.message === 'string' && entry.message ? entry.message.slice(0, 80) : 'Error';
+      return typeof entry.message === 'string' && entry.message ? entry.message.slice(0, nameLength) : 'Error';
     }
   }
   if (/Task timed out after/.test(line)) return 'Task timed out';
   if (/Runtime exited/.test(line)) return 'Runtime.ExitError';
   if (!/(^|[^A-Za-z])ERROR([^A-Za-z]|$)/.test(line)) return undefined;
-  return /"errorType"\s*:\s*"([^"]+)"/.exec(line)?.[1] ?? 'Error';
+  return /"errorType"\s*:\s*"([^"]+)"/.exec(line)?.[1]?.slice(0, nameLength) ?? 'Error';
 }
 
 /** The function a log group belongs to (Lambda's `/aws/lambda/<function name>`), or the group itself. */
@@ -148,8 +155,13 @@ export function digestAlert(group: ErrorGroup, held: ErrorCount | undefined, reg
   const subject = `Shelf: ${plural(total, 'error')} in ${group.source}`;
   const lines = [
     `${plural(group.count, 'error')} in ${group.source}, from ${time(group.firstAt)} to ${time(group.lastAt)}:`,
-    ...group.byName.map(([name, count]) => `  ${count} × ${name}`),
+    ...group.byName.slice(0, namesListed).map(([name, count]) => `  ${count} × ${name}`),
   ];
+  const unlisted = group.byName.slice(namesListed);
+  if (unlisted.length) {
+    const count = unlisted.reduce((sum, [, n]) => sum + n, 0);
+    lines.push(`  … and ${plural(count, 'more error')} of ${plural(unlisted.length, 'other name')}`);
+  }
   if (held) {
     lines.push(
       '',

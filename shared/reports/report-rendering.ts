@@ -1,17 +1,19 @@
 /** The report's two files, rendered from its figures: pure functions, the same input gives the same bytes. */
 import { stringify } from 'csv-stringify/sync';
 import type { ProductSales, SalesReport } from './sales-report';
+import { spreadsheetSafe } from '../spreadsheet-cells';
 
 export const csvHeader = ['date', 'sku', 'name', 'category', 'currency', 'orders', 'units', 'revenue_cents'];
 
 /**
  * Every product sold that day, one row per product and currency, by SKU. Money stays in integer
  * minor units as everywhere in Shelf. A day with no orders is the header alone: still a valid CSV.
+ * Every cell is spreadsheet-safe: names and categories are admins' and imports' text.
  */
 export function salesCsv(date: string, products: readonly ProductSales[]): string {
   const rows = [...products]
     .sort((a, b) => a.sku.localeCompare(b.sku) || a.currency.localeCompare(b.currency))
-    .map((p) => [date, p.sku, p.name, p.category, p.currency, p.orders, p.units, p.revenueCents]);
+    .map((p) => [date, p.sku, p.name, p.category, p.currency, p.orders, p.units, p.revenueCents].map(spreadsheetSafe));
   return stringify([csvHeader, ...rows], { record_delimiter: 'windows' });
 }
 

@@ -102,6 +102,39 @@ describe('restock mail (receiveRestockMail, answerRestockMail)', () => {
     expect(rows).toEqual([{ applied: [{ sku, quantity: 5, stock: 15 }] }]);
   });
 
+  it('applies and answers a note whose refused line is cut before an emoji (jsonb takes no half of one)', async () => {
+    const sku = uniqueSku('RESTOCK');
+    await createProduct(sku, { stock: 10 });
+    const subject = `Restock ${sku}`;
+    const chatter = `${'Hello from the tea garden, '.repeat(4).slice(0, 99)}\u{1F375} see you next week`;
+
+    await deliver(note('supplier@example.com', subject, `${chatter}\r\n${sku} 5`));
+
+    const answer = await until('the answer in the mailbox', async () =>
+      (await mailbox()).find((m) => m.subject === `Re: ${subject}`),
+    );
+    expect(answer.body.text).toContain(`${sku}  +5  (stock now 15)`);
+    expect(answer.body.text).toContain(`line 1 "${chatter.slice(0, 99)}": is not "SKU quantity"`);
+    expect(await stockOf(sku)).toBe(15);
+  });
+
+  it('answers a mail it cannot read with the reason, even when that quotes a NUL from its headers', async () => {
+    const subject = `Unreadable ${uniqueSku('RESTOCK')}`;
+    const raw = note('supplier@example.com', subject, 'TEA-1 2').replace(
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: x\u0000y',
+    );
+
+    await deliver(raw);
+
+    const answer = await until('the answer in the mailbox', async () =>
+      (await mailbox()).find((m) => m.subject === `Re: ${subject}`),
+    );
+    expect(answer.body.text).toContain(
+      'the whole note: the mail cannot be read: unknown Content-Transfer-Encoding x?y',
+    );
+  });
+
   it('changes nothing for a sender who is not on the allow-list, and does not answer', async () => {
     const sku = uniqueSku('RESTOCK');
     await createProduct(sku, { stock: 10 });

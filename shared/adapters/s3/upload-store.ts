@@ -13,6 +13,7 @@ import { stringify } from 'csv-stringify';
 import type { RejectedRow } from '../../imports/catalog-file';
 import type { RejectsReport, UploadStore } from '../../imports/import-ports';
 import type { PresignedUpload } from '../../imports/import-requests';
+import { spreadsheetSafe } from '../../spreadsheet-cells';
 
 /** `20261201T120000Z`: SigV4's time format. */
 const amzDate = (date: Date) =>
@@ -106,13 +107,12 @@ class S3RejectsReport implements RejectsReport {
     const csv = this.csv ?? this.start();
     // Short rows are padded to the header, so the report opens as a clean table.
     const padding = Array.from({ length: Math.max(0, this.header.length - rejected.fields.length) }, () => '');
-    const written = csv.write([
-      String(rejected.row),
-      String(rejected.line),
-      rejected.reason,
-      ...rejected.fields,
-      ...padding,
-    ]);
+    // The fields are the uploader's text, opened in a spreadsheet: none may run as a formula.
+    const written = csv.write(
+      [String(rejected.row), String(rejected.line), rejected.reason, ...rejected.fields, ...padding].map(
+        spreadsheetSafe,
+      ),
+    );
     if (!written) await once(csv, 'drain');
   }
 
@@ -135,7 +135,7 @@ class S3RejectsReport implements RejectsReport {
 
   private start() {
     const csv = stringify();
-    csv.write(['row', 'line', 'reason', ...this.header]);
+    csv.write(['row', 'line', 'reason', ...this.header].map(spreadsheetSafe));
     const body = new PassThrough();
     csv.pipe(body);
     this.body = body;

@@ -111,6 +111,31 @@ describe('restockNoteOf', () => {
   });
 });
 
+describe('refused lines and reasons', () => {
+  // They are kept in PostgreSQL's jsonb (restock_messages), which refuses \u0000 and half of a
+  // surrogate pair: one such character failed the whole transaction, and the supplier had no answer.
+  // eslint-disable-next-line no-control-regex
+  const storable = (text: string) => !/[\u0000-\u001f\u007f\p{Cs}]/u.test(text);
+
+  it('never cuts a quoted line inside a character of two UTF-16 units (an emoji at the 100th)', () => {
+    const [refused] = parseRestockNote(`${'A'.repeat(99)}\u{1F600} please`).refused;
+    expect(storable(refused!.text)).toBe(true);
+    expect(refused!.text).toBe('A'.repeat(99));
+  });
+
+  it.each([
+    ['a transfer encoding with a NUL', ['Content-Transfer-Encoding: x\u0000y'], 'TEA-1 2'],
+    ['a charset with control characters', ['Content-Type: text/plain; charset="x\u0000\u001b[31m"'], 'TEA-1 2'],
+    ['a boundary of 5,000 characters', [`Content-Type: multipart/mixed; boundary="${'b'.repeat(5000)}"`], 'TEA-1 2'],
+  ])('says why a mail with %s cannot be read in a reason it can store', (_, headers, body) => {
+    const { refused } = restockNoteOf(Buffer.from([...headers, '', body].join('\r\n'), 'latin1'));
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.reason).toMatch(/^the mail cannot be read: /);
+    expect(storable(refused[0]!.reason)).toBe(true);
+    expect(refused[0]!.reason.length).toBeLessThanOrEqual(200);
+  });
+});
+
 describe('decideRestock', () => {
   it('adds to the stock found, and refuses unknown SKUs and stock above the maximum', () => {
     const decide = decideRestock(parseRestockNote('TEA-1 5\nGHOST-1 2\nTEA-2 10\nNOT A LINE'));

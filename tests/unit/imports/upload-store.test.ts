@@ -214,6 +214,27 @@ describe('rejects report', () => {
     ]);
   });
 
+  it('writes uploaded fields a spreadsheet would run as formulas as text, and numbers as they are', async () => {
+    const report = store.rejectsReport('b', 'rejects/x.csv');
+    report.begin(header);
+    await report.add(rejected(3, 'stock "-5" is below 0', ['=1+1', '@SUM(A1)', '+cmd', '\tx', '\r=2', '-5', '+3.5']));
+    await report.finish();
+
+    const text = bodyText(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body);
+    expect(parse(text)[1]).toEqual([
+      '3',
+      '4',
+      'stock "-5" is below 0',
+      "'=1+1",
+      "'@SUM(A1)",
+      "'+cmd",
+      "'\tx",
+      "'\r=2",
+      '-5',
+      '+3.5',
+    ]);
+  });
+
   it('writes a row that could not be parsed with its number, line and reason, and empty fields', async () => {
     const report = store.rejectsReport('b', 'rejects/x.csv');
     report.begin(header);

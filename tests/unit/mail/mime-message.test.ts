@@ -56,6 +56,29 @@ const messages: Record<string, Buffer> = {
     '--outer--',
     'epilogue',
   ),
+  'boundary look-alikes, padding after a delimiter, quoted-printable hex in lower case, LF endings': Buffer.from(
+    [
+      'Content-Type: multipart/mixed; boundary="=_b"',
+      '',
+      'preamble --=_b not a delimiter',
+      '--=_b  ',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      'TEA-1 2 caf=c3=a9 =ZZ =',
+      '--=_bX is text, not a delimiter',
+      ' --=_b neither',
+      '--=_b',
+      'Content-Type: text/csv',
+      'Content-Disposition: attachment; filename=s.csv',
+      '',
+      'sku,quantity',
+      'TEA-1,5',
+      '--=_b--\t',
+      '',
+    ].join('\n'),
+    'latin1',
+  ),
 };
 
 describe('parseMime, as mailparser reads the same messages', () => {

@@ -125,6 +125,27 @@ describe('digestAlert', () => {
     expect(digestAlert(long, undefined, 'eu-west-1', at(0)).subject).toHaveLength(100);
   });
 
+  it('stays within the 256 KB SNS accepts in an error storm of distinct messages and huge error types', () => {
+    // A batch of CloudWatch Logs holds up to ~1 MB: 10,000 lines, each an error of a name of its own.
+    const storm = events(
+      ...Array.from({ length: 9_999 }, (_, i) =>
+        powertools('ERROR', `Order ${i} could not be reserved: ${'x'.repeat(40)}`),
+      ),
+      `ERROR\tInvoke Error \t{"errorType":"${'T'.repeat(200_000)}","errorMessage":"m"}`,
+    );
+    const [big] = groupErrors(logGroup, storm);
+    const { message } = digestAlert(big!, undefined, 'eu-west-1', at(30));
+
+    expect(Buffer.byteLength(message)).toBeLessThan(16 * 1024);
+    const lines = message.split('\n');
+    expect(lines[0]).toMatch(/^10000 errors in shelf-test-placeOrder/);
+    // The most frequent names, then how many more there are.
+    expect(lines.filter((line) => line.startsWith('  1 × '))).toHaveLength(20);
+    expect(lines).toContain('  … and 9980 more errors of 9980 other names');
+    expect(lines.every((line) => line.length <= 1000 || line.startsWith('Log group: '))).toBe(true);
+    expect(errorName(storm.at(-1)!.message)).toBe('T'.repeat(80));
+  });
+
   it('links a log group name with any character escaped as the console expects', () => {
     expect(logGroupUrl('us-east-1', '/aws/lambda/a b')).toMatch(/log-group\/\$252Faws\$252Flambda\$252Fa\$2520b$/);
   });

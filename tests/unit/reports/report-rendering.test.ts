@@ -22,6 +22,22 @@ describe('salesCsv', () => {
     });
   });
 
+  it('writes names and categories a spreadsheet would run as formulas as text, and figures as they are', () => {
+    const product = busyDay.products[0]!;
+    const csv = salesCsv('2026-12-02', [
+      { ...product, sku: 'EVIL-1', name: '=HYPERLINK("http://evil.example","Click")', category: '@SUM(A1)' },
+      { ...product, sku: 'EVIL-2', name: '+1+cmd|/C calc!A0', category: '-2+3' },
+      { ...product, sku: 'EVIL-3', name: '\t=1+1', category: '-5' },
+    ]);
+
+    const rows: Record<string, string>[] = parse(csv, { columns: true });
+    expect(rows.map((r) => [r.name, r.category])).toEqual([
+      [`'=HYPERLINK("http://evil.example","Click")`, `'@SUM(A1)`],
+      [`'+1+cmd|/C calc!A0`, `'-2+3`],
+      [`'\t=1+1`, '-5'],
+    ]);
+  });
+
   it('is the header alone for a day with no sales', () => {
     expect(parse(salesCsv('2026-12-02', quietDay.products))).toEqual([csvHeader]);
   });
