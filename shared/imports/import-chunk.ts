@@ -48,7 +48,8 @@ const hasLength = (text: unknown, min: number, max: number): text is string =>
  * left to the schema, which also gives the reasons. A unit test holds the two together.
  */
 export function isPlainChunkRow(value: unknown): value is ChunkRow {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  // A plain object, as JSON.parse makes (no inherited fields to stand in for missing ones).
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
   const row = value as Record<string, unknown>;
   return (
     Object.keys(row).length === 8 &&
@@ -65,6 +66,12 @@ export function isPlainChunkRow(value: unknown): value is ChunkRow {
   );
 }
 
+// Every index, holes included (Array.prototype.every would skip a hole; zod would not).
+function allPlain(rows: unknown[]): boolean {
+  for (let i = 0; i < rows.length; i++) if (!isPlainChunkRow(rows[i])) return false;
+  return true;
+}
+
 /**
  * The message's shape (the worker's payload schema, parsed by Powertools for every message). Rows
  * that are plainly valid pass as they are; otherwise the rows go through chunkRowsSchema, whose
@@ -75,7 +82,7 @@ export const importChunkSchema = z.strictObject({
   /** 1-based position of the chunk in the file. */
   chunk: z.number().int().min(1),
   rows: z.unknown().transform((rows, context): ChunkRow[] => {
-    if (Array.isArray(rows) && rows.length > 0 && rows.every(isPlainChunkRow)) return rows;
+    if (Array.isArray(rows) && rows.length > 0 && allPlain(rows)) return rows as ChunkRow[];
     const result = chunkRowsSchema.safeParse(rows);
     if (result.success) return result.data;
     for (const issue of result.error.issues) context.issues.push({ ...issue, input: rows } as z.core.$ZodRawIssue);

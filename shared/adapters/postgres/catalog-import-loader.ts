@@ -20,10 +20,10 @@
  * products) goes in by COPY, then one statement records and counts it: COPY writes the rows in
  * batches (a WAL record per page of rows rather than per row), and the rows travel as COPY's text,
  * cheaper to build in Node than node-postgres's escaped array literals and cheaper for PostgreSQL
- * to read than arrays to unnest; with the chunk schema's fast path (import-chunk.ts) it is what
- * brought the worker to the target (docs/imports.md, "Performance"). COPY has no ON CONFLICT: the
- * first SKU that exists fails it (23505 on the primary key), and the chunk is recorded and merged
- * by one statement instead, then counted. The transaction above runs only when neither can finish
+ * to read than arrays to unnest (with the chunk schema's fast path in import-chunk.ts, what made
+ * the worker fast: docs/imports.md, "Performance"). COPY has no ON CONFLICT: the first SKU that
+ * exists fails it (23505 on the primary key), and the chunk is recorded and merged by one
+ * statement instead, then counted. The transaction above runs only when neither can finish
  * the chunk alone: a redelivery (nothing written, so there are refusals and counts to read), rows
  * refused before loading, or a row the database refuses (all rolled back; the savepoints find the
  * row). The count comes after the write: in the write's statement, the import's progress row

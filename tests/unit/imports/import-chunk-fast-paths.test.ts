@@ -96,6 +96,15 @@ describe('isPlainChunkRow (the chunk schema fast path) against chunkRowSchema', 
     expect(fast).toBeGreaterThan(0.9 * bySchema);
   });
 
+  it('takes only plain objects, and leaves an array with a hole to the schema', () => {
+    const { stock, ...rest } = aRow(1);
+    const inherited = Object.assign(Object.create({ stock }) as object, rest, { discount: 5 });
+
+    expect(isPlainChunkRow(inherited)).toBe(false);
+    // eslint-disable-next-line no-sparse-arrays -- the hole is the point
+    expect(importChunkSchema.safeParse({ ...aChunk(1, []), rows: [aRow(1), , aRow(3)] }).success).toBe(false);
+  });
+
   it('lets importChunkSchema answer as chunkRowSchema does for a chunk with one row it does not take', () => {
     const rows = [aRow(1), { ...aRow(2), priceCents: 1.5 }];
     const result = importChunkSchema.safeParse({ ...aChunk(1, []), rows });
