@@ -149,6 +149,38 @@ export function parseValidRow(fields: string[], columns: ColumnIndex, row: numbe
   return { row, sku, name, description, category, priceCents, currency, stock };
 }
 
+const currencyCodes = remembered((text) => (currencySchema.safeParse(text).success ? text : undefined));
+
+/**
+ * A product productInputSchema certainly accepts, checked without zod (the ETL worker's rowRefusal,
+ * for every row of every chunk): the same rules as parseValidRow, on values already normalised.
+ * Conservative in the same way: lengths in UTF-16 units, text checked before trimming (trimming
+ * only removes characters), the category and currency by their schemas' remembered answers;
+ * false means "ask the schema", not "invalid". A unit test compares it with the schema.
+ */
+export function isPlainlyValidProduct(product: ProductInput): boolean {
+  const { name, description, category, priceCents, currency, stock } = product;
+  return (
+    typeof name === 'string' &&
+    name.length <= limits.nameMax &&
+    name.trim().length >= limits.nameMin &&
+    isSafeText(name) &&
+    typeof description === 'string' &&
+    description.length <= limits.descriptionMax &&
+    isSafeText(description, { multiline: true }) &&
+    typeof category === 'string' &&
+    validCategory(category) !== undefined &&
+    Number.isSafeInteger(priceCents) &&
+    priceCents >= limits.priceCentsMin &&
+    priceCents <= limits.priceCentsMax &&
+    typeof currency === 'string' &&
+    currencyCodes(currency) !== undefined &&
+    Number.isSafeInteger(stock) &&
+    stock >= limits.stockMin &&
+    stock <= limits.stockMax
+  );
+}
+
 export function parseRow(fields: string[], columns: ColumnIndex, row: number): RowResult {
   const valid = parseValidRow(fields, columns, row);
   return valid ? { ok: true, value: valid } : parseRowBySchema(fields, columns, row);

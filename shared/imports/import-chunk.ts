@@ -5,31 +5,92 @@
  */
 import * as z from '../zod';
 import { currencySchema, productInputSchema, skuPattern } from '../catalog/product';
-import type { CatalogRow } from './catalog-row';
+import { isPlainlyValidProduct, type CatalogRow } from './catalog-row';
 
 /**
- * The message's shape. Rows are checked for their types here, and for the product rules one by
- * one by the worker (rowRefusal): a row that breaks a rule is refused alone, and never makes the
- * rest of its chunk fail.
+ * A row of a chunk as the message carries it. Checked for its types here, and for the product
+ * rules one by one by the worker (rowRefusal): a row that breaks a rule is refused alone, and never
+ * makes the rest of its chunk fail.
+ */
+export const chunkRowSchema = z.strictObject({
+  row: z.number().check(z.int(), z.minimum(1)),
+  sku: z.string().check(z.regex(skuPattern)),
+  name: z.string().check(z.minLength(1), z.maxLength(200)),
+  description: z.string().check(z.maxLength(2000)),
+  category: z.string().check(z.minLength(1), z.maxLength(60)),
+  priceCents: z.number().check(z.int(), z.minimum(0)),
+  currency: currencySchema,
+  stock: z.number().check(z.int(), z.minimum(0)),
+});
+type ChunkRow = z.output<typeof chunkRowSchema>;
+const chunkRowsSchema = z.array(chunkRowSchema).check(z.minLength(1));
+
+const currencyAnswers = new Map<string, boolean>();
+/** currencySchema's own answer, remembered per code (a chunk names one or a few; bounded). */
+function validCurrency(code: string): boolean {
+  let answer = currencyAnswers.get(code);
+  if (answer === undefined) {
+    answer = currencySchema.safeParse(code).success;
+    if (currencyAnswers.size < 1000) currencyAnswers.set(code, answer);
+  }
+  return answer;
+}
+const isWhole = (n: unknown, min: number): n is number => Number.isSafeInteger(n) && (n as number) >= min;
+const hasLength = (text: unknown, min: number, max: number): text is string =>
+  typeof text === 'string' && text.length >= min && text.length <= max;
+
+/**
+ * The common case without zod: a row chunkRowSchema certainly accepts as it is (what the file
+ * processor writes), checked directly. Zod walks each of a chunk's 2,000 rows key by key, which
+ * cost the worker more CPU than JSON.parse of the message (docs/imports.md, "Performance").
+ * Conservative: exactly the schema's eight keys, lengths in UTF-16 units (never more code points
+ * than that, so within the schema's limits however it counts), safe integers; anything else is
+ * left to the schema, which also gives the reasons. A unit test holds the two together.
+ */
+export function isPlainChunkRow(value: unknown): value is ChunkRow {
+  // A plain object, as JSON.parse makes (no inherited fields to stand in for missing ones).
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  const row = value as Record<string, unknown>;
+  return (
+    Object.keys(row).length === 8 &&
+    isWhole(row.row, 1) &&
+    typeof row.sku === 'string' &&
+    skuPattern.test(row.sku) &&
+    hasLength(row.name, 1, 200) &&
+    hasLength(row.description, 0, 2000) &&
+    hasLength(row.category, 1, 60) &&
+    isWhole(row.priceCents, 0) &&
+    typeof row.currency === 'string' &&
+    validCurrency(row.currency) &&
+    isWhole(row.stock, 0)
+  );
+}
+
+// Every index, holes included (Array.prototype.every would skip a hole; zod would not).
+function allPlain(rows: unknown[]): boolean {
+  for (let i = 0; i < rows.length; i++) if (!isPlainChunkRow(rows[i])) return false;
+  return true;
+}
+
+/**
+ * The message's shape (the worker's payload schema, parsed by Powertools for every message). Rows
+ * that are plainly valid pass as they are; otherwise the rows go through chunkRowsSchema, whose
+ * answer and issues (paths under `rows`) are the schema's.
  */
 export const importChunkSchema = z.strictObject({
   importId: z.uuid(),
   /** 1-based position of the chunk in the file. */
   chunk: z.number().check(z.int(), z.minimum(1)),
-  rows: z
-    .array(
-      z.strictObject({
-        row: z.number().check(z.int(), z.minimum(1)),
-        sku: z.string().check(z.regex(skuPattern)),
-        name: z.string().check(z.minLength(1), z.maxLength(200)),
-        description: z.string().check(z.maxLength(2000)),
-        category: z.string().check(z.minLength(1), z.maxLength(60)),
-        priceCents: z.number().check(z.int(), z.minimum(0)),
-        currency: currencySchema,
-        stock: z.number().check(z.int(), z.minimum(0)),
-      }),
-    )
-    .check(z.minLength(1)),
+  rows: z.pipe(
+    z.unknown(),
+    z.transform((rows, context): ChunkRow[] => {
+      if (Array.isArray(rows) && rows.length > 0 && allPlain(rows)) return rows as ChunkRow[];
+      const result = chunkRowsSchema.safeParse(rows);
+      if (result.success) return result.data;
+      for (const issue of result.error.issues) context.issues.push({ ...issue, input: rows } as z.core.$ZodRawIssue);
+      return z.NEVER;
+    }),
+  ),
 });
 
 export type ImportChunk = z.infer<typeof importChunkSchema>;
@@ -37,9 +98,11 @@ export type ImportChunk = z.infer<typeof importChunkSchema>;
 /**
  * Why the worker must not load this row, or undefined. The file processor has applied the same
  * rules, so this answers only for a chunk written by other code (an older processor, a hand-made
- * message): the same rules hold whoever sent it.
+ * message): the same rules hold whoever sent it. A row the rules plainly allow is let through
+ * without zod (isPlainlyValidProduct); the schema judges the rest and gives the reasons.
  */
 export function rowRefusal(row: ImportChunk['rows'][number]): string | undefined {
+  if (isPlainlyValidProduct(row)) return undefined;
   const { row: _row, sku: _sku, ...fields } = row;
   const result = productInputSchema.safeParse(fields);
   if (result.success) return undefined;

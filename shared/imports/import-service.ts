@@ -183,18 +183,24 @@ export interface LoadDeps extends ProjectionDeps {
   jobs: ImportJobStore;
 }
 
-/**
- * Loads one chunk into PostgreSQL, projects the products it changed into the catalog read model,
- * and advances the job. A row that breaks a product rule, or that the database refuses, is refused
- * alone; the rest load. Safe to repeat: a redelivered chunk is recognised and only re-projected.
- */
-export async function loadChunk(deps: LoadDeps, chunk: ImportChunk): Promise<{ duplicate: boolean; refused: number }> {
+/** The chunk's rows that keep the product rules, and a refusal for each of the others. */
+export function checkChunkRows(chunk: ImportChunk): { valid: ImportChunk['rows']; refused: RowRefusal[] } {
   const refused: RowRefusal[] = [];
   const valid = chunk.rows.filter((row) => {
     const reason = rowRefusal(row);
     if (reason) refused.push({ row: row.row, sku: row.sku, reason });
     return !reason;
   });
+  return { valid, refused };
+}
+
+/**
+ * Loads one chunk into PostgreSQL, projects the products it changed into the catalog read model,
+ * and advances the job. A row that breaks a product rule, or that the database refuses, is refused
+ * alone; the rest load. Safe to repeat: a redelivered chunk is recognised and only re-projected.
+ */
+export async function loadChunk(deps: LoadDeps, chunk: ImportChunk): Promise<{ duplicate: boolean; refused: number }> {
+  const { valid, refused } = checkChunkRows(chunk);
   const result = await deps.loader.load({ ...chunk, rows: valid }, refused);
   if (result.refusals.length && !result.duplicate) {
     logger.warn('Import rows refused', { importId: chunk.importId, chunk: chunk.chunk, refusals: result.refusals });

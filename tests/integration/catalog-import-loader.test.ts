@@ -118,6 +118,20 @@ describe('PostgresCatalogImportLoader', () => {
     expect(again).toEqual({ ...result, duplicate: true });
   });
 
+  it("stores text as it was given, whatever COPY's text format would read in it", async () => {
+    const importId = importIdAt();
+    const sku = uniqueSku('IMP');
+    const description = 'tab\there, line\nbreak, CR\r\n, back\\slash, \\N, \\., é 🍵';
+
+    await loader().load(chunk(importId, 1, [row(1, sku, { name: 'Back\\slash \\t', description })]));
+
+    const { rows } = await db().query<{ name: string; description: string }>(
+      'SELECT name, description FROM products WHERE sku = $1',
+      [sku],
+    );
+    expect(rows).toEqual([{ name: 'Back\\slash \\t', description }]);
+  });
+
   it('records rows refused before loading with the chunk, and counts them', async () => {
     const importId = importIdAt();
     const a = uniqueSku('IMP');

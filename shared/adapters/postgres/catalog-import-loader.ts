@@ -2,9 +2,9 @@
  * Loads import chunks into PostgreSQL (migrations/002-import-sources.sql, 004-import-refusals.sql).
  * One transaction per chunk: record the chunk (a redelivery is recognised and changes nothing),
  * merge all its rows in one statement, record the refused rows, and add the chunk to the import's
- * progress. Rows travel as arrays, one parameter per column, unnested server-side: one round trip,
- * no per-row SQL, no string building. Each products statement queues its SKUs in the catalog
- * outbox (migrations/003-catalog-outbox.sql) in the same transaction.
+ * progress. Rows travel as COPY's text or, for the merge, as arrays, one parameter per column,
+ * unnested server-side: no per-row SQL. Each products statement (a COPY too) queues its SKUs in
+ * the catalog outbox (migrations/003-catalog-outbox.sql) in the same transaction.
  *
  * A row the database refuses (a data exception or a broken constraint that validation did not
  * foresee) must not take its chunk with it: the merge runs under a savepoint, and when it fails
@@ -15,16 +15,25 @@
  * the import's time-ordered id and the row number: the file's last row for a SKU wins, whatever
  * order chunks arrive in, and an older import never overwrites a newer one or a later admin edit.
  *
- * The fast path (almost every chunk): a chunk with no row refused before loading is recorded and
- * written by one statement (a plain insert when its SKUs are all new, else the merge), then
- * counted: four round trips (BEGIN, write, count, COMMIT) instead of seven, no savepoint. The
- * transaction above runs only when that cannot finish the chunk alone: a redelivery (nothing
- * written, so there are refusals and counts to read), rows refused before loading, or a row the
- * database refuses (all rolled back; the savepoints find the row). The count stays a statement of
- * its own: in the write's statement, the import's progress row would stay locked through the
- * outbox trigger, and the chunks of an import loaded at the same time would queue for it.
+ * The fast path (almost every chunk): a chunk with no row refused before loading is written and
+ * counted in one short transaction, no savepoint. A chunk of new SKUs (a first import, new
+ * products) goes in by COPY, then one statement records and counts it: COPY writes the rows in
+ * batches (a WAL record per page of rows rather than per row), and the rows travel as COPY's text,
+ * cheaper to build in Node than node-postgres's escaped array literals and cheaper for PostgreSQL
+ * to read than arrays to unnest (with the chunk schema's fast path in import-chunk.ts, what made
+ * the worker fast: docs/imports.md, "Performance"). COPY has no ON CONFLICT: the first SKU that
+ * exists fails it (23505 on the primary key), and the chunk is recorded and merged by one
+ * statement instead, then counted. The transaction above runs only when neither can finish
+ * the chunk alone: a redelivery (nothing written, so there are refusals and counts to read), rows
+ * refused before loading, or a row the database refuses (all rolled back; the savepoints find the
+ * row). The count comes after the write: in the write's statement, the import's progress row
+ * would stay locked through the outbox trigger, and the chunks of an import loaded at the same
+ * time would queue for it.
  */
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { DatabaseError, type Pool, type PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { changedBy } from '../../catalog/changed-by';
 import type { ImportChunk } from '../../imports/import-chunk';
 import type { RowRefusal } from '../../imports/import-job';
@@ -32,7 +41,7 @@ import type { CatalogLoader, ChunkLoadResult } from '../../imports/import-ports'
 
 // Nothing comes back: the chunk says what was written, and the outbox what to project (returning
 // whole rows cost a third of the load rate; bench/results.md). `onlyIf` is a condition on the
-// whole statement (the fast path's: the chunk is new).
+// whole statement (the merge path's: the chunk is new).
 const insertRows = (onlyIf = '') => `
   INSERT INTO products AS p
     (sku, name, description, category, price_cents, currency, stock, source_id, source_row, changed_by)
@@ -49,16 +58,16 @@ const newerRowWins = `
   WHERE (p.source_id, p.source_row) < (EXCLUDED.source_id, EXCLUDED.source_row)`;
 const mergeSql = insertRows() + newerRowWins;
 
-// The fast path's write: the chunk recorded and its rows written in one statement. The chunk's
+// The merge path's write: the chunk recorded and its rows merged in one statement. The chunk's
 // insert runs first (the write's EXISTS needs it) and does nothing for a redelivery, which then
 // writes nothing and answers recorded = false.
-const writeChunkSql = (write: string) => `
+const mergeChunkSql = `
   WITH chunk AS (
     INSERT INTO import_chunks (import_id, chunk_no, row_count) VALUES ($1, $11, $12)
     ON CONFLICT DO NOTHING
     RETURNING 1
   ), written AS (
-    ${write}
+    ${insertRows('WHERE EXISTS (SELECT FROM chunk)') + newerRowWins}
   )
   SELECT EXISTS (SELECT FROM chunk) AS recorded`;
 // A statement of its own, after the write (and its outbox trigger), just before COMMIT: the
@@ -68,15 +77,34 @@ const countChunkSql = `
   ON CONFLICT (import_id) DO UPDATE SET rows_loaded = ip.rows_loaded + EXCLUDED.rows_loaded,
     rows_refused = ip.rows_refused + EXCLUDED.rows_refused
   RETURNING rows_loaded, rows_refused`;
-const chunkIsNew = 'WHERE EXISTS (SELECT FROM chunk)';
-// A chunk of SKUs the catalog does not hold yet (a first import, new products) is inserted without
-// ON CONFLICT, whose check and speculative insertion cost a tenth of the database's time. The
-// first SKU that exists fails it (23505 on the primary key, early: rows go in SKU order), and the
-// merge does the chunk instead, applying the newer-row rule.
-const insertChunkSql = writeChunkSql(insertRows(chunkIsNew));
-const mergeChunkSql = writeChunkSql(insertRows(chunkIsNew) + newerRowWins);
+
+// The copy path's write. Without ON CONFLICT, so the first SKU that exists fails it (23505 on the
+// primary key) and the merge path does the chunk instead, applying the newer-row rule.
+const copyRowsSql = `COPY products
+  (sku, name, description, category, price_cents, currency, stock, source_row, source_id, changed_by) FROM STDIN`;
+// The copy path records the chunk after its rows, with its count, in one statement: a chunk
+// recorded before (a redelivery, whose SKUs normally exist already and fail the COPY first) adds
+// no progress and answers no row, and the transaction is rolled back.
+const recordAndCountSql = `
+  WITH chunk AS (
+    INSERT INTO import_chunks (import_id, chunk_no, row_count) VALUES ($1, $2, $3)
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+  )
+  INSERT INTO import_progress AS ip (import_id, rows_loaded, rows_refused)
+  SELECT $1, $3, 0 WHERE EXISTS (SELECT FROM chunk)
+  ON CONFLICT (import_id) DO UPDATE SET rows_loaded = ip.rows_loaded + EXCLUDED.rows_loaded
+  RETURNING rows_loaded, rows_refused`;
+
+// COPY's text format: a backslash, tab, line feed or carriage return in a field is escaped; all
+// else goes as it is (NUL too: PostgreSQL refuses it, 22021, as it does in a parameter).
+const copySpecial = /[\\\t\n\r]/;
+const copyEscapes: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const copyField = (text: string) =>
+  copySpecial.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => copyEscapes[c]!) : text;
 
 type Row = ImportChunk['rows'][number];
+type Progress = { rows_loaded: number; rows_refused: number };
 
 /**
  * A chunk may hold a SKU more than once: only its last row goes in (ON CONFLICT cannot touch one
@@ -101,6 +129,21 @@ const mergeValues = (importId: string, rows: Row[]) => [
   changedBy.import(importId),
 ];
 
+/** The rows as COPY's text: one line each, the import's id and changed_by on every line. */
+function copyText(importId: string, rows: Row[]): string {
+  const tail = `\t${importId}\t${copyField(changedBy.import(importId))}\n`;
+  let text = '';
+  for (const r of rows) {
+    text += `${copyField(r.sku)}\t${copyField(r.name)}\t${copyField(r.description)}\t${copyField(r.category)}\t`;
+    text += `${r.priceCents}\t${copyField(r.currency)}\t${r.stock}\t${r.row}${tail}`;
+  }
+  return text;
+}
+
+/** The error COPY gives when a SKU of the chunk exists already: the chunk needs the merge. */
+const existingSku = (error: unknown) =>
+  error instanceof DatabaseError && error.code === '23505' && error.constraint === 'products_pkey';
+
 /** SQLSTATE classes of errors caused by the row's data: 22 data exception, 23 integrity constraint. */
 const refusedByData = (error: unknown): error is DatabaseError =>
   error instanceof DatabaseError && (error.code?.startsWith('22') === true || error.code?.startsWith('23') === true);
@@ -123,32 +166,21 @@ export class PostgresCatalogImportLoader implements CatalogLoader {
   }
 
   /**
-   * The fast path: the chunk recorded and written by one statement (an insert of new SKUs, or else
-   * the merge), then counted, in one transaction. Undefined when the chunk was recorded before or a
-   * row was refused by the database, with nothing written (rolled back); the full path then does it.
+   * The fast path, in one transaction: the rows copied in (new SKUs), or else merged, then the
+   * chunk recorded and counted. Undefined when the chunk was recorded before or a row was refused
+   * by the database, with nothing written (rolled back); the full path then does it.
    */
   private async loadOnFastPath(chunk: ImportChunk): Promise<ChunkLoadResult | undefined> {
-    const values = [...mergeValues(chunk.importId, lastRowPerSku(chunk.rows)), chunk.chunk, chunk.rows.length];
+    const rows = lastRowPerSku(chunk.rows);
     const client = await this.pool.connect();
     try {
-      const recorded = await this.writeChunk(client, 'insert-import-chunk', insertChunkSql, values).catch(
-        (error: unknown) => {
-          if (error instanceof DatabaseError && error.code === '23505' && error.constraint === 'products_pkey') {
-            return this.writeChunk(client, 'merge-import-chunk', mergeChunkSql, values);
-          }
-          throw error;
-        },
-      );
-      if (!recorded) return undefined;
-      const {
-        rows: [progress],
-      } = await client.query<{ rows_loaded: number; rows_refused: number }>(countChunkSql, [
-        chunk.importId,
-        chunk.rows.length,
-        0,
-      ]);
+      const progress = await this.copyChunk(client, chunk, rows).catch((error: unknown) => {
+        if (existingSku(error)) return this.mergeChunk(client, chunk, rows);
+        throw error;
+      });
+      if (!progress) return undefined;
       await client.query('COMMIT');
-      return { rowsLoaded: progress!.rows_loaded, rowsRefused: progress!.rows_refused, refusals: [], duplicate: false };
+      return { rowsLoaded: progress.rows_loaded, rowsRefused: progress.rows_refused, refusals: [], duplicate: false };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       if (refusedByData(error)) return undefined;
@@ -159,17 +191,50 @@ export class PostgresCatalogImportLoader implements CatalogLoader {
   }
 
   /**
-   * Opens the chunk's transaction and writes it; true when the chunk is new (the transaction left
-   * open for its count), else false with the transaction rolled back, as it is on any error.
+   * Copies the rows in and records and counts the chunk, leaving the transaction open for COMMIT;
+   * undefined, rolled back, for a chunk recorded before; rolled back and thrown on any error.
    */
-  private async writeChunk(client: PoolClient, name: string, text: string, values: unknown[]): Promise<boolean> {
+  private async copyChunk(client: PoolClient, chunk: ImportChunk, rows: Row[]): Promise<Progress | undefined> {
+    await client.query('BEGIN');
+    try {
+      const copy = client.query(copyFrom(copyRowsSql));
+      await pipeline(Readable.from([copyText(chunk.importId, rows)]), copy as unknown as Writable);
+      const {
+        rows: [progress],
+      } = await client.query<Progress>({
+        name: 'record-and-count-import-chunk',
+        text: recordAndCountSql,
+        values: [chunk.importId, chunk.chunk, chunk.rows.length],
+      });
+      if (progress) return progress;
+      await client.query('ROLLBACK');
+      return undefined;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** As copyChunk, for a chunk holding SKUs that exist: the merge, then the count. */
+  private async mergeChunk(client: PoolClient, chunk: ImportChunk, rows: Row[]): Promise<Progress | undefined> {
     await client.query('BEGIN');
     try {
       // Prepared once per connection: parsed and planned once, not per chunk.
-      const { rows } = await client.query<{ recorded: boolean }>({ name, text, values });
-      if (rows[0]!.recorded) return true;
-      await client.query('ROLLBACK');
-      return false;
+      const {
+        rows: [written],
+      } = await client.query<{ recorded: boolean }>({
+        name: 'merge-import-chunk',
+        text: mergeChunkSql,
+        values: [...mergeValues(chunk.importId, rows), chunk.chunk, chunk.rows.length],
+      });
+      if (!written!.recorded) {
+        await client.query('ROLLBACK');
+        return undefined;
+      }
+      const {
+        rows: [progress],
+      } = await client.query<Progress>(countChunkSql, [chunk.importId, chunk.rows.length, 0]);
+      return progress;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
