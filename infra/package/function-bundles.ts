@@ -181,6 +181,37 @@ export const bareClients: Record<string, { imports: string; create: string; call
     create: 'const secrets = new SecretsManagerClient({});',
     call: 'await secrets.send(new ListSecretsCommand({ MaxResults: 1 }));',
   },
+  '@aws-sdk/client-sesv2': {
+    imports: "import { SESv2Client, ListEmailTemplatesCommand } from '@aws-sdk/client-sesv2';",
+    create: 'const sesv2 = new SESv2Client({});',
+    call: 'await sesv2.send(new ListEmailTemplatesCommand({ PageSize: 1 }));',
+  },
+  '@aws-sdk/client-sns': {
+    imports: "import { SNSClient, ListTopicsCommand } from '@aws-sdk/client-sns';",
+    create: 'const sns = new SNSClient({});',
+    call: 'await sns.send(new ListTopicsCommand({}));',
+  },
+  '@aws-sdk/client-lambda': {
+    imports: "import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';",
+    create: 'const lambda = new LambdaClient({});',
+    call: 'await lambda.send(new ListFunctionsCommand({ MaxItems: 1 }));',
+  },
+  '@aws-sdk/client-cloudwatch': {
+    imports: "import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';",
+    create: 'const cloudWatch = new CloudWatchClient({});',
+    call: 'await cloudWatch.send(new ListMetricsCommand({}));',
+  },
+  '@aws-sdk/client-cognito-identity-provider': {
+    imports:
+      "import { CognitoIdentityProviderClient, ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';",
+    create: 'const cognito = new CognitoIdentityProviderClient({});',
+    call: 'await cognito.send(new ListUserPoolsCommand({ MaxResults: 1 }));',
+  },
+  '@aws-sdk/client-rds': {
+    imports: "import { RDSClient, DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';",
+    create: 'const rds = new RDSClient({});',
+    call: 'await rds.send(new DescribeDBSnapshotsCommand({ MaxRecords: 20 }));',
+  },
   // PostgreSQL's client is an outbound client like the SDK's, and as unavoidable.
   pg: {
     imports: "import { Pool } from 'pg';",

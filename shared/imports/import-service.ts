@@ -8,7 +8,6 @@ import { v7 as uuidv7 } from 'uuid';
 import { projectAfterCommit, type ProjectionDeps } from '../catalog/catalog-projection';
 import { InvalidInputError, NotFoundError } from '../errors';
 import { logger } from '../observability';
-import { collectGarbageEvery } from '../runtime/full-gc';
 import { splitCatalogFile, type CatalogFileResult } from './catalog-file';
 import { ImportFileError } from './catalog-row';
 import { rowRefusal, type ImportChunk } from './import-chunk';
@@ -26,8 +25,6 @@ import { importFileTypes, type CreatedImport, type CreateImportRequest } from '.
 
 export const uploadUrlSeconds = 15 * 60;
 export const rejectsUrlSeconds = 5 * 60;
-/** How much of a file the processor reads between two full garbage collections. */
-const fullGcEveryBytes = 16 * 1024 * 1024;
 
 export async function createImport(
   deps: { jobs: ImportJobStore; uploads: UploadStore; now?: () => Date },
@@ -138,11 +135,9 @@ export async function processUpload(
     // The stages' errors (S3, gunzip, the size limit) surface through the last one, which
     // splitCatalogFile reads; stopping early there destroys them all.
     const limit = sizeLimit(maxBytes, gzipped);
-    // Peak memory the same for any file's size (shared/runtime/full-gc.ts).
-    const collect = collectGarbageEvery(fullGcEveryBytes);
     const source = gzipped
-      ? pipeline(body, createGunzip(), limit, collect, () => undefined)
-      : pipeline(body, limit, collect, () => undefined);
+      ? pipeline(body, createGunzip(), limit, () => undefined)
+      : pipeline(body, limit, () => undefined);
     const result = await splitCatalogFile(source, importId, {
       begin: (header) => report.begin(header),
       chunk: (chunk) => sender.send(chunk),

@@ -13,7 +13,12 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateEmailTemplateCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import {
+  AlreadyExistsException,
+  CreateEmailTemplateCommand,
+  SESv2Client,
+  UpdateEmailTemplateCommand,
+} from '@aws-sdk/client-sesv2';
 import { startAsyncInvocations } from '../../lambda/async-invoke';
 import { errorMessage, functionArn } from '../../lambda/invoke';
 import type { LocalResource } from '../../local-resources';
@@ -132,12 +137,16 @@ export const ses: LocalService<StartedSes, 'ses'> = {
         if (resource.Type === 'AWS::SES::Template') {
           const { Template: template = {} } = intrinsics.resolve(resource.Properties ?? {}) as SesTemplateProperties;
           if (!template.TemplateName) throw new Error(`${logicalId}: an AWS::SES::Template needs a TemplateName`);
-          await client.send(
-            new CreateEmailTemplateCommand({
-              TemplateName: template.TemplateName,
-              TemplateContent: { Subject: template.SubjectPart, Text: template.TextPart, Html: template.HtmlPart },
-            }),
-          );
+          const content = {
+            TemplateName: template.TemplateName,
+            TemplateContent: { Subject: template.SubjectPart, Text: template.TextPart, Html: template.HtmlPart },
+          };
+          await client.send(new CreateEmailTemplateCommand(content)).catch((error: unknown) => {
+            // aws-ses-v2-local keeps its templates per process: a second local stack in the same
+            // process (`npm run bench`: the load bench's, then the cold-start bench's) finds it there.
+            if (!(error instanceof AlreadyExistsException)) throw error;
+            return client.send(new UpdateEmailTemplateCommand(content));
+          });
           created.set(logicalId, { type: resource.Type, ref: template.TemplateName });
         } else {
           // Rule sets, rules and identities hold nothing to create locally; their Ref is their name.
