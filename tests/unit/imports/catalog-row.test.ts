@@ -10,6 +10,7 @@ import {
   readHeader,
   type ColumnIndex,
 } from '../../../shared/imports/catalog-row';
+import { random } from './import-fixtures';
 
 const header = [...catalogColumns];
 const columns: ColumnIndex = readHeader(header);
@@ -244,18 +245,6 @@ describe('parseRow', () => {
 });
 
 describe('parseValidRow (the fast path) against the schemas', () => {
-  /** A small seeded generator, so that a failure can be replayed. */
-  function random(seed: number) {
-    let state = seed >>> 0;
-    return () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   // Values near every rule's edge: whitespace zod's trim removes (or not), letters whose case
   // changes length or leaves ASCII (ß, ı, ſ, the Kelvin sign), lengths at the limits in UTF-16 units
   // and in code points, amounts at the limits, U+FFFD.

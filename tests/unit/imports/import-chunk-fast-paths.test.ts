@@ -4,19 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { productInputSchema } from '../../../shared/catalog/product';
 import { isPlainlyValidProduct } from '../../../shared/imports/catalog-row';
 import { chunkRowSchema, importChunkSchema, isPlainChunkRow, rowRefusal } from '../../../shared/imports/import-chunk';
-import { aChunk, aRow } from './import-fixtures';
-
-/** A small seeded generator, so that a failure can be replayed. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { aChunk, aRow, random } from './import-fixtures';
 
 // Values near every rule's edge, the first of each pool valid: whitespace trim removes, case,
 // lengths at the limits in UTF-16 units and in code points, characters that cannot be stored,

@@ -72,3 +72,15 @@ export class RecordingSink implements CatalogFileSink {
     return this.chunks.flatMap((chunk) => chunk.rows);
   }
 }
+
+/** A small seeded generator, so that a failure can be replayed. */
+export function random(seed: number) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
