@@ -39,8 +39,13 @@ export function ProductEditorPage({ sku }: { sku?: string }) {
   const [error, setError] = useState<unknown>();
   const [saving, setSaving] = useState(false);
 
+  // The product the draft was made from: until the draft holds the one that arrived, the form
+  // would show it empty for a frame (and a quick reader, or a test, would see no price).
+  const [draftFrom, setDraftFrom] = useState<Product | undefined>();
   useEffect(() => {
-    if (loaded.state === 'done') setDraft(loaded.value ? draftOf(loaded.value) : emptyDraft);
+    if (loaded.state !== 'done') return;
+    setDraft(loaded.value ? draftOf(loaded.value) : emptyDraft);
+    setDraftFrom(loaded.value);
   }, [loaded]);
 
   const set = (field: keyof Draft) => (event: Event) =>
@@ -87,7 +92,8 @@ export function ProductEditorPage({ sku }: { sku?: string }) {
     }
   }
 
-  if (loaded.state === 'loading') return <Loading what="the product" />;
+  if (loaded.state === 'loading' || (loaded.state === 'done' && loaded.value !== draftFrom))
+    return <Loading what="the product" />;
   if (loaded.state === 'failed')
     return (
       <section>
