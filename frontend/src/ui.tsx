@@ -173,3 +173,45 @@ export function LoadMore({ paged }: { paged: Paged<unknown> }) {
     </button>
   );
 }
+
+/**
+ * A labelled text input (the account pages' fields): its id ties the label to it, and a hint, if
+ * given, is shown above it and read with it (aria-describedby).
+ */
+export function TextField({
+  id,
+  label,
+  hint,
+  value,
+  onValue,
+  ...input
+}: {
+  id: string;
+  label: string;
+  hint?: string;
+  value: string;
+  onValue: (value: string) => void;
+  name: string;
+  type?: string;
+  inputMode?: 'numeric';
+  autoComplete: string;
+}) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {hint !== undefined && (
+        <p class="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+      <input
+        id={id}
+        {...input}
+        aria-describedby={hint !== undefined ? `${id}-hint` : undefined}
+        required
+        value={value}
+        onInput={(event) => onValue(event.currentTarget.value)}
+      />
+    </div>
+  );
+}

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { signInLocally, signInWithPassword, startHostedSignIn, type Role } from '../auth';
 import { useShop } from '../context';
 import { navigate, safeReturnPath } from '../router';
-import { ErrorMessage, PageTitle } from '../ui';
+import { ErrorMessage, PageTitle, TextField } from '../ui';
 
 const roleChoices: [Role, string][] = [
   ['shopper', 'Shopper: browse, order, see my orders'],
@@ -116,30 +116,24 @@ export function SignInPage({ returnTo }: { returnTo: string }) {
             <a href={`/sign-up?returnTo=${encodeURIComponent(returnTo)}`}>Sign up</a>.
           </p>
           <form class="editor" onSubmit={(event) => void submitPassword(event)}>
-            <div class="field">
-              <label for="sign-in-email">E-mail</label>
-              <input
-                id="sign-in-email"
-                name="email"
-                type="email"
-                autoComplete="email"
-                required
-                value={email}
-                onInput={(event) => setEmail(event.currentTarget.value)}
-              />
-            </div>
-            <div class="field">
-              <label for="sign-in-password">Password</label>
-              <input
-                id="sign-in-password"
-                name="password"
-                type="password"
-                autoComplete="current-password"
-                required
-                value={password}
-                onInput={(event) => setPassword(event.currentTarget.value)}
-              />
-            </div>
+            <TextField
+              id="sign-in-email"
+              label="E-mail"
+              name="email"
+              type="email"
+              autoComplete="email"
+              value={email}
+              onValue={setEmail}
+            />
+            <TextField
+              id="sign-in-password"
+              label="Password"
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onValue={setPassword}
+            />
             <button type="submit" disabled={busy}>
               Use my account
             </button>

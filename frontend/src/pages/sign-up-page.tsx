@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import { confirmSignUp, signInWithPassword, signUp } from '../auth';
 import { useShop } from '../context';
 import { navigate, safeReturnPath } from '../router';
-import { ErrorMessage, LocalMailboxLink, PageTitle } from '../ui';
+import { ErrorMessage, LocalMailboxLink, PageTitle, TextField } from '../ui';
 
 export function SignUpPage({ returnTo }: { returnTo: string }) {
   const { config } = useShop();
@@ -64,34 +64,25 @@ export function SignUpPage({ returnTo }: { returnTo: string }) {
       <PageTitle>Sign up</PageTitle>
       {step === 'details' ? (
         <form class="editor" onSubmit={submitDetails}>
-          <div class="field">
-            <label for="sign-up-email">E-mail</label>
-            <input
-              id="sign-up-email"
-              name="email"
-              type="email"
-              autoComplete="email"
-              required
-              value={email}
-              onInput={(event) => setEmail(event.currentTarget.value)}
-            />
-          </div>
-          <div class="field">
-            <label for="sign-up-password">Password</label>
-            <p class="hint" id="sign-up-password-hint">
-              At least 12 characters, with upper and lower case letters and a number.
-            </p>
-            <input
-              id="sign-up-password"
-              name="password"
-              type="password"
-              autoComplete="new-password"
-              aria-describedby="sign-up-password-hint"
-              required
-              value={password}
-              onInput={(event) => setPassword(event.currentTarget.value)}
-            />
-          </div>
+          <TextField
+            id="sign-up-email"
+            label="E-mail"
+            name="email"
+            type="email"
+            autoComplete="email"
+            value={email}
+            onValue={setEmail}
+          />
+          <TextField
+            id="sign-up-password"
+            label="Password"
+            hint="At least 12 characters, with upper and lower case letters and a number."
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onValue={setPassword}
+          />
           {error !== undefined && <ErrorMessage error={error} />}
           <button type="submit" disabled={busy}>
             {busy ? 'Signing up…' : 'Sign up'}
@@ -103,18 +94,15 @@ export function SignUpPage({ returnTo }: { returnTo: string }) {
             We mailed a confirmation code to {email.trim()}
             <LocalMailboxLink mailbox={config.mailbox} />.
           </p>
-          <div class="field">
-            <label for="sign-up-code">Confirmation code</label>
-            <input
-              id="sign-up-code"
-              name="code"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              required
-              value={code}
-              onInput={(event) => setCode(event.currentTarget.value)}
-            />
-          </div>
+          <TextField
+            id="sign-up-code"
+            label="Confirmation code"
+            name="code"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            value={code}
+            onValue={setCode}
+          />
           {error !== undefined && <ErrorMessage error={error} />}
           <button type="submit" disabled={busy}>
             {busy ? 'Confirming…' : 'Confirm and sign in'}
