@@ -1,9 +1,10 @@
 /**
- * `npm test`: the type check and the lint run beside jest rather than before it. The integration
- * tests spend much of their time waiting on the local stack (a queue's retry, a poll), which leaves
- * room for the checks' minute of CPU: the whole run is that much shorter, within CI's 20 minutes.
- * Jest's output streams as it comes; each check's is printed in one piece when it ends, so the two
- * never interleave. The run fails if any of them fails. Arguments go to jest.
+ * `npm test`: the type check, the lint, and the unit and template tests run beside the integration
+ * tests rather than before them. The integration tests spend much of their time waiting on the local
+ * stack (a queue's retry, a poll) and run one file at a time, which leaves room for the others' two
+ * minutes of CPU: the whole run is that much shorter, within CI's 20 minutes. The integration tests'
+ * output streams as it comes; each other part's is printed in one piece when it ends, so they never
+ * interleave. The run fails if any part fails. With arguments, it is plain `jest` with them.
  */
 import { spawn } from 'node:child_process';
 
@@ -22,8 +23,7 @@ function run(name: string, command: string, args: string[], buffered: boolean): 
       output += `${error.message}\n`;
     });
     child.on('close', (code) => {
-      if (buffered)
-        process.stdout.write(`\n> npm run ${name} (${code === 0 ? 'passed' : `failed, exit ${code}`})\n${output}`);
+      if (buffered) process.stdout.write(`\n> ${name} (${code === 0 ? 'passed' : `failed, exit ${code}`})\n${output}`);
       resolve({ name, code });
     });
   });
@@ -31,11 +31,18 @@ function run(name: string, command: string, args: string[], buffered: boolean): 
 
 async function main(): Promise<void> {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const results = await Promise.all([
-    run('typecheck', npm, ['run', '-s', 'typecheck'], true),
-    run('lint', npm, ['run', '-s', 'lint'], true),
-    run('jest', process.execPath, [require.resolve('jest/bin/jest'), ...process.argv.slice(2)], false),
-  ]);
+  const jest = (args: string[]): [string, string[]] => [process.execPath, [require.resolve('jest/bin/jest'), ...args]];
+  const args = process.argv.slice(2);
+  const results = await Promise.all(
+    args.length
+      ? [run('jest', ...jest(args), false)]
+      : [
+          run('typecheck', npm, ['run', '-s', 'typecheck'], true),
+          run('lint', npm, ['run', '-s', 'lint'], true),
+          run('test:unit + test:template', ...jest(['--selectProjects', 'unit', 'template']), true),
+          run('test:integration', ...jest(['--selectProjects', 'integration']), false),
+        ],
+  );
   const failed = results.filter((r) => r.code !== 0);
   if (failed.length) {
     console.error(`\nnpm test failed: ${failed.map((r) => `${r.name} (exit ${r.code})`).join(', ')}`);
