@@ -78,8 +78,8 @@ const sampleLength = 1000;
  */
 const nameLength = 80;
 export const namesListed = 20;
-/** SNS refuses a subject longer than 100 characters. */
-const maxSubjectLength = 100;
+/** SNS wants a subject of fewer than 100 characters, without control characters (ASCII is safe everywhere). */
+const maxSubjectLength = 99;
 const lambdaLogGroup = '/aws/lambda/';
 
 /** The name of the error a line reports, or undefined when it reports none. */
@@ -178,7 +178,7 @@ export function digestAlert(group: ErrorGroup, held: ErrorCount | undefined, reg
     `Errors until ${time(now + digestIntervalMs)} are held and counted in the next digest.`,
   );
   return {
-    subject: subject.length > maxSubjectLength ? `${subject.slice(0, maxSubjectLength - 1)}…` : subject,
+    subject: subject.length > maxSubjectLength ? `${subject.slice(0, maxSubjectLength - 3)}...` : subject,
     message: lines.join('\n'),
   };
 }

@@ -120,9 +120,11 @@ describe('digestAlert', () => {
     );
   });
 
-  it('keeps the subject within the 100 characters SNS accepts', () => {
+  it('keeps the subject under the 100 characters SNS accepts, in ASCII', () => {
     const long = { ...group!, source: `shelf-test-${'x'.repeat(120)}` };
-    expect(digestAlert(long, undefined, 'eu-west-1', at(0)).subject).toHaveLength(100);
+    const { subject } = digestAlert(long, undefined, 'eu-west-1', at(0));
+    expect(subject).toBe(`Shelf: 2 errors in shelf-test-${'x'.repeat(66)}...`);
+    expect(subject).toHaveLength(99);
   });
 
   it('stays within the 256 KB SNS accepts in an error storm of distinct messages and huge error types', () => {

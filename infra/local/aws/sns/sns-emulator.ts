@@ -249,8 +249,8 @@ export async function startSnsEmulator(options: SnsEmulatorOptions): Promise<Sns
     const text = get('Message');
     if (!text) throw invalid('Empty message');
     const subject = get('Subject') ?? undefined;
-    if (subject !== undefined && (subject.length === 0 || subject.length > 100 || !/^[\x20-\x7e]*$/.test(subject))) {
-      throw invalid('Subject: must be 1 to 100 printable ASCII characters, with no line breaks');
+    if (subject !== undefined && (subject.length === 0 || subject.length >= 100 || !/^[\x20-\x7e]*$/.test(subject))) {
+      throw invalid('Subject: must be 1 to 99 printable ASCII characters, with no line breaks');
     }
     const attributes = messageAttributes(form, `${prefix}MessageAttributes`);
     const size =

@@ -213,20 +213,24 @@ describe('local SNS emulator', () => {
         PublishBatchRequestEntries: [
           { Id: 'one', Message: 'first' },
           { Id: 'two', Message: 'second', Subject: 'line\nbreak' },
+          // SNS wants fewer than 100 characters.
+          { Id: 'three', Message: 'third', Subject: 'x'.repeat(100) },
+          { Id: 'four', Message: 'fourth', Subject: 'x'.repeat(99) },
         ],
       }),
     );
 
-    expect(result.Successful?.map((s) => s.Id)).toEqual(['one']);
+    expect(result.Successful?.map((s) => s.Id)).toEqual(['one', 'four']);
     expect(result.Failed).toEqual([
       expect.objectContaining({ Id: 'two', Code: 'InvalidParameter', SenderFault: true }),
+      expect.objectContaining({ Id: 'three', Code: 'InvalidParameter', SenderFault: true }),
     ]);
     expect(
       emulator
         .mail()
         .filter((m) => m.topicArn === arn)
         .map((m) => m.body),
-    ).toEqual(['first']);
+    ).toEqual(['first', 'fourth']);
   });
 });
 
