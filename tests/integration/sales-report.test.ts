@@ -44,6 +44,24 @@ async function insertOrder(
 afterAll(() => closeDb());
 
 describe('the sales report', () => {
+  it("finds a day's orders through an index, not by reading every order ever placed", async () => {
+    const client = await db().connect();
+    try {
+      await client.query('BEGIN');
+      // Tables this small are read whole anyway: the question is whether anything else is possible.
+      await client.query('SET LOCAL enable_seqscan = off');
+      const { rows } = await client.query<{ 'QUERY PLAN': unknown }>(
+        `EXPLAIN (FORMAT JSON) SELECT currency, count(*) FROM orders
+         WHERE created_at >= $1 AND created_at < $2 GROUP BY currency`,
+        ['2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z'],
+      );
+      expect(JSON.stringify(rows[0]!['QUERY PLAN'])).toContain('"Index Name":"orders_created_at"');
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
+
   const day = randomPastDay();
   const category = `it-report-${randomUUID().slice(0, 8)}`;
   const mug = uniqueSku('RPT');
