@@ -240,5 +240,7 @@ export function restockAnswer(result: RestockResult, subject: string): RestockAn
     '',
     `(Message ${result.messageId})`,
   ].join('\n');
-  return { to: result.supplier, subject: `Re: ${subject}`.slice(0, 200), text };
+  // The subject is the sender's (decoded from MIME): a line break in it (=0A in an encoded word)
+  // would make SES refuse the answer, and a cut must not split a surrogate pair.
+  return { to: result.supplier, subject: quotable(`Re: ${subject}`, 200), text };
 }

@@ -218,6 +218,13 @@ describe('restockAnswer', () => {
     });
   });
 
+  it('answers with a subject of one line, cut whole', () => {
+    // A line break decoded from a MIME encoded word, and an emoji (a surrogate pair) across the cut.
+    expect(restockAnswer(result, 'Restock\r\nBcc: x@example.com').subject).toBe('Re: Restock??Bcc: x@example.com');
+    const long = restockAnswer(result, `${'x'.repeat(195)}\u{1F375} tea`).subject;
+    expect(long).toBe(`Re: ${'x'.repeat(195)}`);
+  });
+
   it('says so when nothing was added', () => {
     const none = restockAnswer({ ...result, applied: [], refused: [{ line: 0, text: '', reason: 'unreadable' }] }, 'x');
     expect(none.text).toMatch(
