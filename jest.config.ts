@@ -12,7 +12,7 @@ const config: Config = {
       testMatch: ['<rootDir>/tests/unit/**/*.test.ts'],
       transform: tsJest,
       setupFiles: ['<rootDir>/tests/unit/setup-env.ts'],
-      setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
+      setupFilesAfterEnv: ['aws-sdk-client-mock-jest', '<rootDir>/tests/unit/setup-timeout.ts'],
     },
     {
       displayName: 'integration',
