@@ -144,7 +144,9 @@ export const ses: LocalService<StartedSes, 'ses'> = {
           await client.send(new CreateEmailTemplateCommand(content)).catch((error: unknown) => {
             // aws-ses-v2-local keeps its templates per process: a second local stack in the same
             // process (`npm run bench`: the load bench's, then the cold-start bench's) finds it there.
-            if (!(error instanceof AlreadyExistsException)) throw error;
+            // Its error names no type the SDK knows (the SDK makes it "Unknown", with the type beside).
+            const type = (error as { type?: unknown; name?: unknown } | null)?.type;
+            if (!(error instanceof AlreadyExistsException) && type !== 'AlreadyExistsException') throw error;
             return client.send(new UpdateEmailTemplateCommand(content));
           });
           created.set(logicalId, { type: resource.Type, ref: template.TemplateName });

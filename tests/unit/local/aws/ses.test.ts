@@ -3,7 +3,7 @@
 // through the receipt rules serverless.yml would declare (S3 mocked with aws-sdk-client-mock, a fake
 // Invoke API for the functions).
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { GetEmailTemplateCommand, SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RunningTriggers } from '../../../../infra/local/aws/local-service';
 import { commonHeaders, parseMailHeaders } from '../../../../infra/local/aws/ses/mail-message';
@@ -143,6 +143,35 @@ beforeEach(() => {
   s3.reset();
   s3.on(PutObjectCommand).resolves({});
   invoked.length = 0;
+});
+
+it('creates a declared template that the process already holds by updating it (a second local stack, as in npm run bench)', async () => {
+  const declare = (text: string): [string, CfnResource][] => [
+    [
+      'OrderConfirmationTemplate',
+      {
+        Type: 'AWS::SES::Template',
+        Properties: { Template: { TemplateName: 'shelf-test-twice', SubjectPart: 'Your order', TextPart: text } },
+      },
+    ],
+  ];
+  const create = (text: string) =>
+    ses.createResources!(declare(text), {
+      config,
+      region,
+      started,
+      intrinsics: localIntrinsics(config, new Map()),
+      credentials,
+      webOrigins: [],
+      endpoints: {},
+    });
+  await create('first');
+  const again = await create('second');
+  expect(again.get('OrderConfirmationTemplate')).toEqual({ type: 'AWS::SES::Template', ref: 'shelf-test-twice' });
+  const client = new SESv2Client({ endpoint: started.endpoint, region, credentials });
+  const stored = await client.send(new GetEmailTemplateCommand({ TemplateName: 'shelf-test-twice' }));
+  client.destroy();
+  expect(stored.TemplateContent?.Text).toBe('second');
 });
 
 const post = (body: string, query = '') =>
