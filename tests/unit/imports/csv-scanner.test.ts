@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { parse, type CsvError } from 'csv-parse';
 import { csvOptions } from '../../../shared/imports/catalog-file';
 import { CsvScanner, type CsvScanError } from '../../../shared/imports/csv-scanner';
+import { random } from './import-fixtures';
 
 type Seen = (string | number | string[] | null)[];
 
@@ -39,17 +40,6 @@ async function read(reader: 'csv-parse' | 'scanner', pieces: Buffer[], maxRecord
     for await (const _ of records) seen.push(['pushed']);
   }).catch((error: unknown) => seen.push(['failed', (error as Error).message === 'too long' ? 'too long' : 'other']));
   return seen;
-}
-
-/** A deterministic pseudo-random sequence (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // What catalog files are made of, weighted towards the characters that change the parser's state.

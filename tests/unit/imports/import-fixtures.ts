@@ -73,7 +73,7 @@ export class RecordingSink implements CatalogFileSink {
   }
 }
 
-/** A small seeded generator, so that a failure can be replayed. */
+/** A small seeded generator (mulberry32), so that a failure can be replayed. */
 export function random(seed: number) {
   let state = seed >>> 0;
   return () => {
