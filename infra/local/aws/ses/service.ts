@@ -145,7 +145,7 @@ export const ses: LocalService<StartedSes, 'ses'> = {
             // aws-ses-v2-local keeps its templates per process: a second local stack in the same
             // process (`npm run bench`: the load bench's, then the cold-start bench's) finds it there.
             // Its error names no type the SDK knows (the SDK makes it "Unknown", with the type beside).
-            const type = (error as { type?: unknown; name?: unknown } | null)?.type;
+            const type = (error as { type?: unknown } | null)?.type;
             if (!(error instanceof AlreadyExistsException) && type !== 'AlreadyExistsException') throw error;
             return client.send(new UpdateEmailTemplateCommand(content));
           });
